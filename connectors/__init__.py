@@ -1,0 +1,1 @@
+"""One module per external system the axis talks to (Kafka first)."""

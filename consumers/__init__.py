@@ -1,0 +1,1 @@
+"""Reading from the axis: faust-streaming workers and the subscriber SDK."""

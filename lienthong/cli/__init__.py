@@ -1,0 +1,25 @@
+"""The ``lienthong`` command.
+
+Each command group lives in its own module and is registered here; errors that the
+user can act on are printed as one readable message with a non-zero exit, never as a
+traceback.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from lienthong.cli._app import app, run
+from lienthong.cli._broker import broker_app
+from lienthong.cli._demo import demo
+
+app.add_typer(broker_app, name="broker")
+app.command(name="demo")(demo)
+
+
+def main() -> None:
+    """Entry point of the ``lienthong`` console script."""
+    run(app)
+
+
+__all__ = ["app", "main", "typer"]

@@ -1,0 +1,1 @@
+"""Prometheus metrics. Every metric is created on a registry handed in by the caller."""

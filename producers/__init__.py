@@ -1,0 +1,1 @@
+"""Publishing into the axis: the agency SDK, the HTTP gateway, the publish CLI."""

@@ -1,0 +1,96 @@
+"""Sourced reference data for Hậu Giang: units, agencies, procedures, holidays.
+
+The CSV files under ``reference/`` are copies of the project's research (each names its
+sources in ``reference/SOURCES.md`` or a ``sources`` column). Codes used anywhere in
+lienthong come from here; none are invented.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("lienthong.schemas").joinpath("reference", name).read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@dataclass(frozen=True)
+class AdminUnit:
+    """An administrative unit of Hậu Giang as coded by the GSO (valid 2021-02 to 2025-06)."""
+
+    level: str  # "district" or "commune"
+    code: str
+    name: str
+    type: str
+    district_code: str | None
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """An administrative procedure (thủ tục hành chính) and its legal processing time."""
+
+    code: str | None  # MaTTHC, the national procedure code (None where no source gave it)
+    name: str
+    field: str  # lĩnh vực
+    level: str  # cấp thực hiện
+    working_days: Decimal  # 0 means "the same day"
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A day off (or an announced make-up working day) for the public sector."""
+
+    day: date
+    name: str
+    status: str  # statutory, announced_makeup_workday, ...
+
+
+@cache
+def units_2024() -> tuple[AdminUnit, ...]:
+    """The 8 district-level and 75 commune-level units before the 2025 reform."""
+    return tuple(
+        AdminUnit(
+            level=r["level"],
+            code=r["code"],
+            name=r["name"],
+            type=r["type"],
+            district_code=r["district_code"] or None,
+        )
+        for r in _rows("haugiang_units_2024.csv")
+    )
+
+
+@cache
+def communes_2024() -> tuple[AdminUnit, ...]:
+    """Commune-level units (xã, phường, thị trấn) before the 2025 reform."""
+    return tuple(u for u in units_2024() if u.level == "commune")
+
+
+@cache
+def procedures() -> tuple[Procedure, ...]:
+    """Common procedures with their legal processing times in working days."""
+    return tuple(
+        Procedure(
+            code=r["ma_tthc"] or None,
+            name=r["ten_thu_tuc"],
+            field=r["linh_vuc"],
+            level=r["cap_thuc_hien"],
+            working_days=Decimal(r["thoi_han_ngay_lam_viec"] or "0"),
+        )
+        for r in _rows("procedures.csv")
+    )
+
+
+@cache
+def holidays() -> tuple[Holiday, ...]:
+    """Public-sector holidays, swaps and announced make-up working days, 2025–2027."""
+    return tuple(
+        Holiday(day=date.fromisoformat(r["date"]), name=r["holiday_vi"], status=r["status"])
+        for r in _rows("holidays_vn_2025_2027.csv")
+    )

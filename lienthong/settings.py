@@ -79,3 +79,14 @@ class LocalBrokerSettings(BaseSettings):
     partitions: int = Field(default=3, ge=1, description="Default partitions of new topics.")
     start_timeout_s: float = Field(default=60.0, gt=0)
     stop_timeout_s: float = Field(default=20.0, gt=0)
+
+
+class RegistryClientSettings(BaseSettings):
+    """Where clients find the schema registry (``LIENTHONG_REGISTRY_URL``)."""
+
+    model_config = SettingsConfigDict(env_prefix="LIENTHONG_", env_file=".env", extra="ignore")
+
+    registry_url: str = Field(
+        default="http://127.0.0.1:8081",
+        description="Schema registry speaking the Confluent REST API v1.",
+    )

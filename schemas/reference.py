@@ -94,3 +94,59 @@ def holidays() -> tuple[Holiday, ...]:
         Holiday(day=date.fromisoformat(r["date"]), name=r["holiday_vi"], status=r["status"])
         for r in _rows("holidays_vn_2025_2027.csv")
     )
+
+
+@dataclass(frozen=True)
+class Agency:
+    """A provincial agency of Hậu Giang (2021–2025) as named in ``reference/agencies.csv``.
+
+    ``electronic_id`` is the QĐ 20/2020/QĐ-TTg electronic identifier where a source gave
+    one (only the provincial People's Committee, 000.00.00.H30, has one in the reference).
+    """
+
+    name: str
+    abbr: str  # abbr_vi, the Vietnamese abbreviation used in documents
+    kind: str
+    parent: str | None
+    electronic_id: str | None
+
+
+@dataclass(frozen=True)
+class UnitChange2025:
+    """One old commune-level unit and the new unit it merged into on 1 Jul 2025."""
+
+    old_code: str
+    old_name: str
+    new_code: str
+    new_name: str
+    new_type: str
+
+
+@cache
+def agencies() -> tuple[Agency, ...]:
+    """Provincial agencies with their abbreviations and, where sourced, electronic ids."""
+    return tuple(
+        Agency(
+            name=r["name_vi"],
+            abbr=r["abbr_vi"],
+            kind=r["kind"],
+            parent=r["parent"] or None,
+            electronic_id=r["electronic_id_qd20_2020"] or None,
+        )
+        for r in _rows("agencies.csv")
+    )
+
+
+@cache
+def reform_2025() -> tuple[UnitChange2025, ...]:
+    """The 75 old commune-level units mapped to the 28 new ones (NQ 1668/NQ-UBTVQH15)."""
+    return tuple(
+        UnitChange2025(
+            old_code=r["old_code"],
+            old_name=r["old_name"],
+            new_code=r["new_code"],
+            new_name=r["new_name"],
+            new_type=r["new_type"],
+        )
+        for r in _rows("haugiang_old_to_new_2025.csv")
+    )

@@ -24,6 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from lienthong.schemas.calendar import VN_TZ, WorkingCalendar
+from lienthong.schemas.rules.dossier_codes import STATUSES
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,9 @@ class SlaPolicy:
     """The choices the clock makes; defaults follow the reference documents."""
 
     cutoff: time = time(15)
-    pausing_statuses: frozenset[int] = field(default_factory=lambda: frozenset({5, 6}))
+    pausing_statuses: frozenset[int] = field(
+        default_factory=lambda: frozenset(code for code, s in STATUSES.items() if s.pauses_clock)
+    )
 
 
 class Outcome(StrEnum):

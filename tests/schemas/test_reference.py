@@ -1,4 +1,11 @@
-from lienthong.schemas.reference import communes_2024, holidays, procedures, units_2024
+from lienthong.schemas.reference import (
+    agencies,
+    communes_2024,
+    holidays,
+    procedures,
+    reform_2025,
+    units_2024,
+)
 
 
 def test_units_match_the_sourced_counts() -> None:
@@ -18,3 +25,19 @@ def test_procedures_have_legal_times_and_national_codes() -> None:
 def test_holidays_include_tet_2025() -> None:
     names = {h.day.isoformat(): h.name for h in holidays()}
     assert "Tết" in names["2025-01-29"]
+
+
+def test_agencies_have_abbreviations_and_one_sourced_electronic_id() -> None:
+    by_abbr = {a.abbr: a for a in agencies()}
+    assert len(by_abbr) == len(agencies()) == 23
+    assert by_abbr["SYT"].name == "Sở Y tế"
+    assert by_abbr["CDC Hậu Giang"].parent == "Sở Y tế"
+    assert [a.electronic_id for a in agencies() if a.electronic_id] == ["000.00.00.H30"]
+
+
+def test_the_2025_reform_maps_75_communes_onto_28() -> None:
+    changes = reform_2025()
+    assert len(changes) == 75
+    assert len({c.new_code for c in changes}) == 28
+    assert {c.old_code for c in changes} == {u.code for u in communes_2024()}
+    assert {c.new_name for c in changes if c.old_code == "31318"} == {"Phường Vị Thanh"}

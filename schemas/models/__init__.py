@@ -1,0 +1,49 @@
+"""Pydantic models mirroring each Avro contract, with the business rules Avro cannot say.
+
+One module per domain; every model has ``to_avro()`` and ``from_avro(dict)``, and every
+event model an ``EVENT_TYPE``, ``AVRO_NAME`` and ``KEY_FIELD``. The catalogue
+(:mod:`lienthong.schemas.catalogue`) ties each to its ``.avsc``.
+"""
+
+from lienthong.schemas.models._base import AvroModel
+from lienthong.schemas.models.common import Envelope, EventModel, GeoPoint
+from lienthong.schemas.models.document import (
+    Attachment,
+    Confidentiality,
+    DocumentDirection,
+    DocumentUrgency,
+    OfficialDocument,
+)
+from lienthong.schemas.models.dossier import DossierLifecycle, DossierProgress
+from lienthong.schemas.models.epidemic import (
+    EpidemicCaseReport,
+    EpidemicCaseStatus,
+    QuarantineZone,
+    QuarantineZoneAction,
+)
+from lienthong.schemas.models.feedback import FeedbackCase, FeedbackChannel, FeedbackStage
+from lienthong.schemas.models.violations import Violation, describe, violations
+
+__all__ = [
+    "Attachment",
+    "AvroModel",
+    "Confidentiality",
+    "DocumentDirection",
+    "DocumentUrgency",
+    "DossierLifecycle",
+    "DossierProgress",
+    "Envelope",
+    "EpidemicCaseReport",
+    "EpidemicCaseStatus",
+    "EventModel",
+    "FeedbackCase",
+    "FeedbackChannel",
+    "FeedbackStage",
+    "GeoPoint",
+    "OfficialDocument",
+    "QuarantineZone",
+    "QuarantineZoneAction",
+    "Violation",
+    "describe",
+    "violations",
+]

@@ -1,0 +1,67 @@
+"""What every model does: NFC text, strictness, all problems at once, immutability."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from lienthong.schemas.models import EpidemicCaseReport, OfficialDocument, violations
+from tests.schemas.corpus.document import ISSUED
+from tests.schemas.corpus.epidemic import DENGUE_CASE
+
+
+def _nfd(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFD", value)
+    if isinstance(value, list):
+        return [_nfd(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nfd(v) for k, v in value.items()}
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def test_every_string_is_stored_nfc_even_in_lists_and_nested_records() -> None:
+    decomposed = _nfd(ISSUED)
+    assert decomposed["recipient_agencies"][1] != "CDC Hậu Giang"  # really decomposed
+    document = OfficialDocument.from_avro(decomposed)
+    assert document == OfficialDocument.from_avro(ISSUED)
+    strings = _strings(document.to_avro())
+    assert all(unicodedata.is_normalized("NFC", s) for s in strings)
+    assert "CDC Hậu Giang" in document.recipient_agencies  # matched the reference after NFC
+
+
+def test_all_rule_problems_are_reported_together() -> None:
+    record = DENGUE_CASE | {
+        "envelope": DENGUE_CASE["envelope"] | {"event_type": "case.feedback"},
+        "status": "UNKNOWN",
+        "onset_at": DENGUE_CASE["envelope"]["occurred_at"].replace(year=2026),
+    }
+    with pytest.raises(ValidationError) as caught:
+        EpidemicCaseReport.from_avro(record)
+    found = [(v["field"], v["rule"]) for v in violations(caught.value)]
+    assert found == [("status", "reserved_symbol")]  # field rules first...
+    record["status"] = "CONFIRMED"
+    with pytest.raises(ValidationError) as caught:
+        EpidemicCaseReport.from_avro(record)
+    found = [(v["field"], v["rule"]) for v in violations(caught.value)]
+    # ...then every cross-field rule, each on its own field.
+    assert found == [("envelope.event_type", "event_type"), ("onset_at", "date_order")]
+
+
+def test_models_are_immutable() -> None:
+    case = EpidemicCaseReport.from_avro(DENGUE_CASE)
+    with pytest.raises(ValidationError, match="frozen"):
+        case.case_id = "other"  # type: ignore[misc]

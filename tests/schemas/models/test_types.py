@@ -1,0 +1,107 @@
+"""Avro logical types in the models: timestamps, UUIDs, enums, and rule errors."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from lienthong.schemas.models import Envelope, FeedbackCase, violations
+
+VN = timezone(timedelta(hours=7))
+EVENT_ID = "0f8b5c8e-3a49-4c1e-9a43-2b7d0b5e9c11"
+
+
+def _envelope(**changes: Any) -> dict[str, Any]:
+    return {
+        "event_id": EVENT_ID,
+        "event_type": "case.feedback",
+        "occurred_at": datetime(2025, 3, 4, 9, 30, 1, 123456, tzinfo=VN),
+        "source_agency": "SYT",
+        "schema_ref": "vn.haugiang.lienthong.cases.FeedbackCase",
+        "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+    } | changes
+
+
+def _rules(record: dict[str, Any]) -> list[tuple[str, str]]:
+    with pytest.raises(ValidationError) as caught:
+        Envelope.from_avro(record)
+    return [(v["field"], v["rule"]) for v in violations(caught.value)]
+
+
+def test_timestamps_become_utc_and_lose_what_avro_cannot_keep() -> None:
+    moment = Envelope.from_avro(_envelope()).occurred_at
+    assert moment == datetime(2025, 3, 4, 2, 30, 1, 123000, tzinfo=UTC)
+    assert moment.tzinfo is UTC
+
+
+def test_timestamps_accept_epoch_milliseconds() -> None:
+    moment = Envelope.from_avro(_envelope(occurred_at=1741055401123)).occurred_at
+    assert moment == datetime(2025, 3, 4, 2, 30, 1, 123000, tzinfo=UTC)
+    assert Envelope.from_avro(_envelope(occurred_at=-1)).occurred_at.year == 1969
+
+
+def test_timestamps_refuse_naive_text_bool_and_impossible_values() -> None:
+    assert _rules(_envelope(occurred_at=datetime(2025, 3, 4))) == [
+        ("occurred_at", "timezone_aware")
+    ]
+    assert _rules(_envelope(occurred_at="2025-03-04T09:30:00Z")) == [
+        ("occurred_at", "datetime_type")
+    ]
+    assert _rules(_envelope(occurred_at=True)) == [("occurred_at", "datetime_type")]
+    assert _rules(_envelope(occurred_at=2**62)) == [("occurred_at", "timestamp_range")]
+
+
+def test_json_input_takes_iso_text_or_epoch_milliseconds() -> None:
+    record = _envelope(occurred_at="2025-03-04T09:30:01.123+07:00")
+    from_text = Envelope.model_validate_json(json.dumps(record))
+    from_millis = Envelope.model_validate_json(json.dumps(record | {"occurred_at": 1741055401123}))
+    assert from_text == from_millis
+    with pytest.raises(ValidationError, match="datetime_parsing"):
+        Envelope.model_validate_json(json.dumps(record | {"occurred_at": "hôm qua"}))
+    with pytest.raises(ValidationError, match="timezone_aware"):
+        Envelope.model_validate_json(json.dumps(record | {"occurred_at": "2025-03-04T09:30"}))
+
+
+def test_uuids_accept_uuid_objects_and_canonical_text_only() -> None:
+    assert Envelope.from_avro(_envelope()).event_id == uuid.UUID(EVENT_ID)
+    assert Envelope.from_avro(_envelope(event_id=uuid.UUID(EVENT_ID))).event_id == uuid.UUID(
+        EVENT_ID
+    )
+    assert Envelope.from_avro(_envelope(event_id=EVENT_ID.upper())).event_id == uuid.UUID(EVENT_ID)
+    for text in (EVENT_ID.replace("-", ""), "{" + EVENT_ID + "}", "urn:uuid:" + EVENT_ID):
+        assert _rules(_envelope(event_id=text)) == [("event_id", "uuid_format")]
+
+
+def test_to_avro_gives_plain_values() -> None:
+    record = Envelope.from_avro(_envelope()).to_avro()
+    assert record["event_id"] == EVENT_ID
+    assert isinstance(record["event_id"], str)
+    assert record["correlation_id"] is None
+
+
+def test_enums_take_their_symbols_as_text() -> None:
+    record = {
+        "envelope": _envelope(),
+        "case_id": "PAKN-1",
+        "stage": "RECEIVED",
+        "channel": "HOTLINE",
+        "title": "Ngập nước",
+        "content": "Đường ngập sau mưa.",
+        "received_at": datetime(2025, 3, 4, tzinfo=VN),
+    }
+    case = FeedbackCase.from_avro(record)
+    assert case.stage == "RECEIVED"
+    assert case.to_avro()["stage"] == "RECEIVED"
+    assert type(case.to_avro()["stage"]) is str
+    assert FeedbackCase.model_validate_json(case.model_dump_json()) == case
+
+
+def test_rule_messages_keep_braces_literally() -> None:
+    assert _rules(_envelope(source_agency="{x}")) == [("source_agency", "agency_code")]
+    with pytest.raises(ValidationError, match=r"'\{x\}' is not an agency code"):
+        Envelope.from_avro(_envelope(source_agency="{x}"))

@@ -93,6 +93,8 @@ class AvroSerializer:
         self._strategy = subject_name_strategy
         self._fixed_header = header(schema_id) if schema_id is not None else None
         self._headers: dict[str, bytes] = {}
+        # Per (topic, field): the hot path is one dict hit, no subject naming per call.
+        self._by_destination: dict[tuple[str, str], bytes] = {}
 
     def schema_id(self, ctx: SerializationContext) -> int:
         """The registry id this serializer writes for ``ctx`` (registers on first use)."""
@@ -109,8 +111,12 @@ class AvroSerializer:
         return cached
 
     def __call__(self, value: Mapping[str, Any], ctx: SerializationContext) -> bytes:
+        destination = (ctx.topic, ctx.field)
+        head = self._by_destination.get(destination)
+        if head is None:
+            head = self._by_destination[destination] = self._header(ctx)
         buffer = io.BytesIO()
-        buffer.write(self._header(ctx))
+        buffer.write(head)
         try:
             schemaless_writer(buffer, self._parsed, value)
         except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:

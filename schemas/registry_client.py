@@ -11,12 +11,10 @@ twice asks the registry once.
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any, Protocol
 
 import httpx
-from fastavro.schema import to_parsing_canonical_form
 
 from lienthong.schemas.errors import (
     RegistryError,
@@ -24,6 +22,7 @@ from lienthong.schemas.errors import (
     RegistryUnavailable,
     UnknownSchemaId,
 )
+from lienthong.schemas.identity import schema_identity
 
 _MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
 _SCHEMA_NOT_FOUND = 40403
@@ -39,11 +38,6 @@ class SchemaRegistry(Protocol):
     def register(self, subject: str, schema: str) -> int:
         """Register ``schema`` under ``subject`` (idempotent); return its global id."""
         ...
-
-
-def canonical(schema: str) -> str:
-    """Avro's parsing canonical form: equal schemas compare equal as text."""
-    return str(to_parsing_canonical_form(json.loads(schema)))
 
 
 class RegistryClient:
@@ -121,7 +115,7 @@ class RegistryClient:
         return bool(body["is_compatible"]), [str(m) for m in body.get("messages", [])]
 
     def _cached_id(self, method: str, path: str, subject: str, schema: str) -> int:
-        key = (subject, canonical(schema))
+        key = (subject, schema_identity(schema))
         cached = self._ids.get(key)
         if cached is not None:
             return cached
@@ -159,7 +153,7 @@ class InMemoryRegistry:
         self.subjects: dict[str, list[int]] = {}
 
     def register(self, subject: str, schema: str) -> int:
-        form = canonical(schema)
+        form = schema_identity(schema)
         schema_id = self._by_canonical.get(form)
         if schema_id is None:
             schema_id = len(self._by_id) + 1
@@ -184,5 +178,4 @@ __all__ = [
     "RegistryClient",
     "RegistryError",
     "SchemaRegistry",
-    "canonical",
 ]

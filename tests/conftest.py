@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from lienthong.broker import LocalBroker
+from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
 
 _startup: dict[str, float] = {}
-_KAFKA_FIXTURES = {"kafka_broker", "kafka_settings"}
+_KAFKA_FIXTURES = {"kafka_broker", "kafka_settings", "schema_registry_url"}
 
 
 def free_port() -> int:
@@ -62,6 +63,18 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def kafka_settings(kafka_broker: str) -> KafkaSettings:
     """Client settings that reach the session's broker."""
     return KafkaSettings(bootstrap_servers=kafka_broker)
+
+
+@pytest.fixture(scope="session")
+def schema_registry_url(kafka_settings: KafkaSettings) -> Iterator[str]:
+    """Base URL of a real schema registry (ours, Confluent API) shared by the session.
+
+    It runs in a thread on a free port, backed by the session's broker on a topic of
+    its own; tests sharing it should use subject names of their own.
+    """
+    settings = RegistrySettings(port=0, topic=f"test._schemas.{uuid.uuid4().hex[:8]}")
+    with RegistryServer(kafka_settings, settings) as registry:
+        yield registry.url
 
 
 @pytest.fixture

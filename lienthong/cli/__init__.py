@@ -12,9 +12,13 @@ import typer
 from lienthong.cli._app import app, run
 from lienthong.cli._broker import broker_app
 from lienthong.cli._demo import demo
+from lienthong.cli._registry import registry
+from lienthong.cli._schemas import schemas_app
 
 app.add_typer(broker_app, name="broker")
 app.command(name="demo")(demo)
+app.command(name="registry")(registry)
+app.add_typer(schemas_app, name="schemas")
 
 
 def main() -> None:

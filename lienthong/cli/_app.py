@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from lienthong.broker import BrokerError
+from lienthong.schemas.errors import ContractError
 
 app = typer.Typer(
     name="lienthong",
@@ -34,7 +35,7 @@ def run(application: typer.Typer) -> None:
     """Run the CLI, turning errors the user can fix into a message and exit code 1."""
     try:
         application(standalone_mode=True)
-    except BrokerError as exc:
+    except (BrokerError, ContractError) as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(1)
     except ValidationError as exc:

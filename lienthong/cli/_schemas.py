@@ -132,4 +132,5 @@ def diff(
     lines = list(
         difflib.unified_diff(before, after, f"{target} v{version}", str(file), lineterm="")
     )
-    console.print("\n".join(lines) if lines else "no difference", highlight=False, markup=False)
+    # Plain output: a diff must not be re-wrapped to the terminal's width.
+    typer.echo("\n".join(lines) if lines else "no difference")

@@ -66,9 +66,9 @@ class TopicSpec:
         )
 
 
-def admin(settings: KafkaSettings) -> KafkaAdminClient:
+def admin(settings: KafkaSettings, **overrides: Any) -> KafkaAdminClient:
     """An admin client for the configured cluster."""
-    return KafkaAdminClient(**client_config(settings))
+    return KafkaAdminClient(**(client_config(settings) | overrides))
 
 
 def ensure_topics(settings: KafkaSettings, specs: Iterable[TopicSpec]) -> list[str]:

@@ -13,6 +13,7 @@ a bound ``inc()`` costs ~1 µs against ~4 µs for ``labels(...).inc()`` (DESIGN.
     lienthong_registry_requests_total{method,status}
     lienthong_consumer_lag{group,topic,partition}
     lienthong_broker_up
+    lienthong_overdue_dossiers_total{agency}          overdue events emitted by the SLA clock
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class AxisMetrics:
     registry_requests: Counter
     consumer_lag: Gauge
     broker_up: Gauge
+    overdue_dossiers: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None) -> AxisMetrics:
@@ -92,6 +94,12 @@ class AxisMetrics:
             ),
             broker_up=Gauge(
                 "lienthong_broker_up", "1 when the Kafka cluster answers.", registry=reg
+            ),
+            overdue_dossiers=Counter(
+                "lienthong_overdue_dossiers",
+                "Dossiers that passed their legal due time without a result.",
+                ("agency",),
+                registry=reg,
             ),
         )
 

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import typer
 
+from lienthong.cli._agencies import agencies_app
 from lienthong.cli._app import app, run
 from lienthong.cli._broker import broker_app
 from lienthong.cli._demo import demo
+from lienthong.cli._gateway import gateway
+from lienthong.cli._publish import publish
 from lienthong.cli._registry import registry
 from lienthong.cli._schemas import schemas_app
 
 app.add_typer(broker_app, name="broker")
 app.command(name="demo")(demo)
+app.command(name="publish")(publish)
+app.command(name="gateway")(gateway)
+app.add_typer(agencies_app, name="agencies")
 app.command(name="registry")(registry)
 app.add_typer(schemas_app, name="schemas")
 

@@ -1,0 +1,154 @@
+"""``lienthong publish``: events from a JSON, JSON Lines or CSV file into the axis."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lienthong.producers import Delivery, ProducerError, Publisher, PublisherSettings
+from lienthong.producers._rows import Parsed, parse_row, read_rows
+from lienthong.schemas.catalogue import UnknownEventType, catalogue, event_type
+from lienthong.settings import KafkaSettings
+
+console = Console()
+err_console = Console(stderr=True)
+
+_TYPES = ", ".join(catalogue())
+_HELP = f"""Publish the events of FILE (.json, .jsonl or .csv) through the agency SDK.
+
+Each row is checked against its contract before anything is sent; rows that fail are
+written, with every reason, to a rejected file (FILE.rejected.jsonl by default). Rows
+need only the payload fields: the envelope (event id, time, agency, trace) is filled in,
+with an event id derived from the row, so publishing a file twice yields the same ids.
+
+Event types: {_TYPES}.
+
+Examples:
+
+  lienthong publish --type dossier.lifecycle --agency 000.00.00.H30 dossiers.jsonl
+
+  lienthong publish --type dossier.progress --agency 000.00.00.H30 steps.csv --rejected bad.jsonl
+
+When Kafka is unreachable the events wait in the spool (LIENTHONG_PUBLISHER_SPOOL_PATH)
+and are delivered by the next publish, or within --wait seconds if Kafka comes back.
+"""
+
+
+class _Tally:
+    """Delivery outcomes, counted from kafka-python's thread."""
+
+    def __init__(self) -> None:
+        self.delivered = 0
+        self.spooled = 0
+        self.failed: list[tuple[str, str]] = []
+        self._mutex = threading.Lock()
+
+    def __call__(self, delivery: Delivery) -> None:
+        with self._mutex:
+            if delivery.error is not None:
+                self.failed.append((delivery.event_id, str(delivery.error)))
+            elif delivery.spooled:
+                self.spooled += 1
+            else:
+                self.delivered += 1
+
+
+def _write_rejected(path: Path, rejected: list[Parsed]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for item in rejected:
+            line = {
+                "row": item.row.number,
+                "errors": [e.as_dict() for e in item.errors],
+                "data": item.row.data,
+            }
+            out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+
+
+def publish(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A .json, .jsonl or .csv file.")
+    ],
+    type_: Annotated[
+        str, typer.Option("--type", "-t", help=f"Event type of every row ({_TYPES}).")
+    ],
+    agency: Annotated[
+        str | None,
+        typer.Option(help="Source agency code for rows without one, e.g. 000.00.00.H30."),
+    ] = None,
+    rejected: Annotated[
+        Path | None,
+        typer.Option(help="Where rejected rows go (default FILE.rejected.jsonl)."),
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for spooled events to be delivered.")
+    ] = 30.0,
+) -> None:
+    try:
+        model = event_type(type_).model
+    except UnknownEventType as exc:
+        raise typer.BadParameter(str(exc), param_hint="--type") from exc
+    rejected_path = rejected or file.with_name(file.name + ".rejected.jsonl")
+    lax = file.suffix.lower() == ".csv"
+    try:
+        rows = list(read_rows(file))
+    except (ValueError, OSError) as exc:  # unreadable file or unknown suffix
+        raise typer.BadParameter(str(exc), param_hint="FILE") from exc
+    tally = _Tally()
+    bad: list[Parsed] = []
+    try:
+        with Publisher(KafkaSettings(), PublisherSettings()) as publisher:
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as progress:
+                task = progress.add_task(f"Publishing {file.name}", total=len(rows))
+                for row in rows:
+                    parsed = parse_row(model, row, agency=agency, lax=lax)
+                    if parsed.event is None:
+                        bad.append(parsed)
+                    else:
+                        publisher.publish_async(parsed.event, tally)
+                    progress.advance(task)
+                publisher.flush()
+            if publisher.spooled and wait > 0:
+                with console.status(f"Kafka unreachable: waiting up to {wait:g}s for it..."):
+                    publisher.wait_drained(wait)
+            left = publisher.spooled
+    except ProducerError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    if bad:
+        _write_rejected(rejected_path, bad)
+    _summary(len(rows), tally, bad, left, rejected_path)
+    if bad or tally.failed:
+        raise typer.Exit(1)
+
+
+publish.__doc__ = _HELP
+
+
+def _summary(total: int, tally: _Tally, bad: list[Parsed], left: int, path: Path) -> None:
+    table = Table(title="publish summary", show_header=False)
+    table.add_row("rows read", str(total))
+    table.add_row("accepted (sent to Kafka or spooled)", str(tally.delivered + tally.spooled))
+    table.add_row("rejected (invalid)", str(len(bad)))
+    if tally.failed:
+        table.add_row("refused by Kafka", str(len(tally.failed)))
+    if left:
+        table.add_row("still in the spool (sent on a later run)", str(left))
+    console.print(table)
+    for event_id, reason in tally.failed[:10]:
+        err_console.print(f"refused {event_id}: {reason}", highlight=False)
+    if bad:
+        console.print(f"Rejected rows and their reasons: {path}")

@@ -1,0 +1,155 @@
+"""Typed event → Kafka record: ingress topic, key, Confluent-framed Avro value, headers.
+
+The schema comes from the catalogue (self-contained), its id from the registry under
+the TopicNameStrategy subject ``<ingress topic>-value``; the serializer asks the
+registry once per subject, then encodes from memory. The Kafka key is the entity's id
+(``KEY_FIELD``), so each dossier, case or document keeps its order. Headers carry what
+routing needs without decoding the payload.
+
+Event models are frozen and validated when built, so the rules ran already; what can
+still fail here (an event made with ``model_construct``) fails in the Avro encoder,
+whose message names the field, and is raised as :class:`InvalidEvent`.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from lienthong.connectors.topics import ingress_topic
+from lienthong.producers._errors import (
+    FieldError,
+    InvalidEvent,
+    PublishRefused,
+    RegistryUnreachable,
+    UnknownEventType,
+)
+from lienthong.producers._record import (
+    H_EVENT_ID,
+    H_EVENT_TYPE,
+    H_SOURCE_AGENCY,
+    H_TRACE_ID,
+    Record,
+)
+from lienthong.schemas.catalogue import UnknownEventType as CatalogueUnknown
+from lienthong.schemas.catalogue import event_type as catalogue_entry
+from lienthong.schemas.codec import AvroSerializer, SerializationContext
+from lienthong.schemas.errors import RegistryRequestError, RegistryUnavailable, SchemaMismatch
+from lienthong.schemas.models import AvroModel, EventModel, violations
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+_AS_IS = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """pydantic's errors as FieldErrors (no input values: they may be personal data)."""
+    return [FieldError(v["field"], v["rule"], v["message"]) for v in violations(exc)]
+
+
+def avro_record(model: AvroModel) -> dict[str, Any]:
+    """What ``model.to_avro()`` gives, in about half the time, times as epoch-ms ints.
+
+    The publish path's dearest Python step after fastavro itself. Plain values (most
+    fields) are copied on a type look-up, without a call per field; timestamps become
+    exact epoch milliseconds (integer arithmetic, no float rounding), which fastavro
+    writes as a long without converting a datetime (~25 µs less, DESIGN.md). A test
+    checks that the bytes equal those written from ``to_avro()``.
+    """
+    return {
+        name: item if type(item) in _AS_IS else _avro_value(item)
+        for name, item in model.__dict__.items()
+    }
+
+
+def _avro_value(value: Any) -> Any:
+    if isinstance(value, AvroModel):
+        converted: Any = avro_record(value)
+    elif isinstance(value, datetime):
+        converted = (value - _EPOCH) // _MILLISECOND
+    elif isinstance(value, Enum):
+        converted = value.value
+    elif isinstance(value, UUID):
+        converted = str(value)
+    elif isinstance(value, list):
+        converted = [item if type(item) in _AS_IS else _avro_value(item) for item in value]
+    else:
+        converted = value
+    return converted
+
+
+class EventEncoder:
+    """Encodes catalogue events for Kafka; thread-safe, one serializer per event type."""
+
+    def __init__(self, registry: Any) -> None:
+        self._registry = registry
+        self._serializers: dict[str, AvroSerializer] = {}
+        self._topics: dict[tuple[str, str], str] = {}
+        self._contexts: dict[str, SerializationContext] = {}
+        self._mutex = threading.Lock()
+
+    def topic_for(self, agency: str, event_type: str) -> str:
+        """The ingress topic of ``agency``'s events of ``event_type`` (cached)."""
+        slot = (agency, event_type)
+        topic = self._topics.get(slot)
+        if topic is None:
+            topic = self._topics[slot] = ingress_topic(agency, event_type)
+        return topic
+
+    def _context(self, topic: str) -> SerializationContext:
+        context = self._contexts.get(topic)
+        if context is None:
+            context = self._contexts[topic] = SerializationContext(topic)
+        return context
+
+    def _serializer(self, event_type: str) -> AvroSerializer:
+        serializer = self._serializers.get(event_type)
+        if serializer is None:
+            try:
+                entry = catalogue_entry(event_type)
+            except CatalogueUnknown as exc:
+                raise UnknownEventType(str(exc)) from exc
+            with self._mutex:
+                serializer = self._serializers.setdefault(
+                    event_type, AvroSerializer(self._registry, entry.schema_str)
+                )
+        return serializer
+
+    def encode(self, event: EventModel) -> Record:
+        """The Kafka record of ``event``; raises InvalidEvent before anything is sent."""
+        if not isinstance(event, EventModel):
+            raise InvalidEvent(
+                type(event).__name__,
+                [FieldError("", "event_model", "expected an event model of the catalogue")],
+            )
+        envelope = event.envelope
+        event_type = envelope.event_type
+        topic = self.topic_for(envelope.source_agency, event_type)
+        serializer = self._serializer(event_type)
+        try:
+            avro = avro_record(event)
+            value = serializer(avro, self._context(topic))
+        except SchemaMismatch as exc:
+            raise InvalidEvent(event_type, [FieldError("", "avro_schema", str(exc))]) from exc
+        except RegistryUnavailable as exc:
+            raise RegistryUnreachable(
+                f"cannot encode {event_type} for {topic}: {exc} (the schema id is fetched "
+                "once per topic; start the registry or set LIENTHONG_REGISTRY_URL)"
+            ) from exc
+        except RegistryRequestError as exc:
+            raise PublishRefused(
+                f"the registry refused the {event_type} schema for {topic}-value: {exc}"
+            ) from exc
+        event_id: str = avro["envelope"]["event_id"]  # already text: no second str(UUID)
+        headers = [
+            (H_EVENT_ID, event_id.encode()),
+            (H_EVENT_TYPE, event_type.encode()),
+            (H_SOURCE_AGENCY, envelope.source_agency.encode()),
+            (H_TRACE_ID, envelope.trace_id.encode()),
+        ]
+        return Record(topic, event.key().encode(), value, headers, event_id)

@@ -1,0 +1,138 @@
+"""The SDK's one connection to Kafka: a kafka-python producer made lazily, and topics.
+
+The producer is created on first need, not in the constructor of the publisher:
+kafka-python contacts the cluster when it is built, and an agency system must be able
+to start (and spool) while Kafka is down. Errors are sorted here into transient
+(spool and retry) and permanent (tell the caller); nothing else in the SDK looks at
+kafka-python's exception types.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import (
+    KafkaError,
+    OutOfOrderSequenceNumberError,
+    TopicAlreadyExistsError,
+)
+from kafka.producer.future import FutureRecordMetadata
+
+from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
+from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublishRefused
+from lienthong.producers._record import Record
+from lienthong.producers._settings import PublisherSettings
+from lienthong.settings import KafkaSettings
+
+log = logging.getLogger("lienthong.producers")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether retrying later may succeed (so the event belongs in the spool)."""
+    if isinstance(exc, OutOfOrderSequenceNumberError | OSError):
+        return True
+    if isinstance(exc, KafkaUnavailable):
+        return True
+    return isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))
+
+
+def translate(exc: BaseException, topic: str) -> ProducerError:
+    """A kafka-python error as the SDK's own (the caller raises it ``from exc``)."""
+    if isinstance(exc, ProducerError):
+        return exc
+    if is_transient(exc):
+        return KafkaUnavailable(f"Kafka did not take the event for {topic}: {exc}")
+    return PublishRefused(
+        f"Kafka refused the event for {topic} ({type(exc).__name__}: {exc}); "
+        "retrying will not help: check the event size and the agency's ACLs"
+    )
+
+
+class KafkaLink:
+    """A lazily created producer plus the topics known to exist; thread-safe."""
+
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        settings: PublisherSettings,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        self._kafka = kafka
+        self._settings = settings
+        delivery_ms = int(settings.delivery_timeout_s * 1000)
+        self._config = producer_config(
+            kafka,
+            linger_ms=settings.linger_ms,
+            batch_size=settings.batch_bytes,
+            delivery_timeout_ms=delivery_ms,
+            # request timeout must fit inside the delivery timeout (kafka-python checks).
+            request_timeout_ms=max(1000, delivery_ms - settings.linger_ms - 1),
+            # send() blocks this long at most when metadata is missing: short, because
+            # blocking means the broker is away and the event should go to the spool.
+            max_block_ms=min(delivery_ms, 5000),
+            bootstrap_timeout_ms=min(delivery_ms, 5000),
+            reconnect_backoff_max_ms=1000,
+            # kafka-python's own metrics cost CPU per record and nobody reads them.
+            metrics_enabled=False,
+        ) | (overrides or {})
+        self._producer: KafkaProducer | None = None
+        self._topics: set[str] = set()
+        self._mutex = threading.Lock()
+
+    @property
+    def connected(self) -> bool:
+        return self._producer is not None
+
+    def producer(self) -> KafkaProducer:
+        """The producer, created on first call; raises KafkaUnavailable if Kafka is away."""
+        producer = self._producer
+        if producer is not None:
+            return producer
+        with self._mutex:
+            if self._producer is None:
+                try:
+                    self._producer = KafkaProducer(**self._config)
+                except KafkaError as exc:
+                    raise KafkaUnavailable(
+                        f"cannot reach Kafka at {self._kafka.bootstrap_servers}: {exc}"
+                    ) from exc
+            return self._producer
+
+    def prepare(self, topic: str) -> None:
+        """Make sure ``topic`` exists (when the settings allow creating topics)."""
+        if topic in self._topics or not self._settings.create_topics:
+            return
+        try:
+            ensure_topics(self._kafka, [TopicSpec(topic, self._settings.topic_partitions)])
+        except TopicAlreadyExistsError:
+            pass
+        except (KafkaError, OSError) as exc:
+            raise translate(exc, topic) from exc
+        self._topics.add(topic)
+
+    def send(self, record: Record) -> FutureRecordMetadata:
+        """Hand ``record`` to the producer; raises KafkaUnavailable / PublishRefused."""
+        producer = self.producer()
+        self.prepare(record.topic)
+        try:
+            return producer.send(
+                record.topic, value=record.value, key=record.key, headers=record.headers
+            )
+        except (KafkaError, OSError) as exc:
+            raise translate(exc, record.topic) from exc
+
+    def flush(self, timeout_s: float | None) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.flush(timeout=timeout_s)
+            except KafkaError as exc:
+                log.warning("flush did not complete: %s", str(exc))
+
+    def close(self, timeout_s: float) -> None:
+        with self._mutex:
+            if self._producer is not None:
+                self._producer.close(timeout=timeout_s)
+                self._producer = None

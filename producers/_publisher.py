@@ -1,0 +1,236 @@
+"""The agency SDK's :class:`Publisher`: typed events in, Avro on Kafka out, nothing lost.
+
+Delivery is at least once. An event goes straight to Kafka while Kafka answers; when
+it does not (unreachable, or no acknowledgement within ``delivery_timeout_s``) the
+event goes to the durable spool and a background thread delivers it once Kafka is
+back. A retry after a timeout may deliver an event twice (the first attempt may have
+landed after all): **``event_id`` is the idempotency key downstream** and every
+consumer of the axis deduplicates on it.
+
+Order per key (the entity id: a dossier, a case, a document) is kept: while a key has
+events in the spool, its new events queue behind them in the spool; Kafka's idempotent
+producer keeps the order of those sent directly. After a failure the publisher stays
+*offline* (everything is spooled, without waiting on Kafka each time) until the
+drainer has delivered the whole spool.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from kafka.producer.future import RecordMetadata
+
+from lienthong.producers._drain import Drainer
+from lienthong.producers._encoding import EventEncoder
+from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublisherClosed
+from lienthong.producers._link import KafkaLink, is_transient, translate
+from lienthong.producers._record import Delivery, DeliveryCallback, Record
+from lienthong.producers._settings import PublisherSettings
+from lienthong.producers._spool import Spool
+from lienthong.schemas.models import EventModel
+from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
+from lienthong.settings import KafkaSettings
+
+log = logging.getLogger("lienthong.producers")
+
+
+def _ignore(_: Delivery) -> None:
+    return None
+
+
+class Publisher:
+    """Publish typed events to the axis from an agency system.
+
+    >>> with Publisher() as publisher:                      # doctest: +SKIP
+    ...     delivery = publisher.publish(event)             # waits for Kafka's ack
+    ...     publisher.publish_async(other, on_delivery=print)
+    ...     publisher.flush()
+
+    Thread-safe. One publisher per process and spool file (the file is locked).
+    """
+
+    def __init__(
+        self,
+        kafka: KafkaSettings | None = None,
+        settings: PublisherSettings | None = None,
+        *,
+        registry: SchemaRegistry | None = None,
+        producer_overrides: dict[str, Any] | None = None,
+    ) -> None:
+        """Open the spool and start draining it; Kafka itself is contacted lazily."""
+        self.kafka = kafka or KafkaSettings()
+        self.settings = settings or PublisherSettings()
+        self._own_registry = registry is None
+        self._registry: SchemaRegistry = registry or RegistryClient(self.settings.registry_url)
+        self.encoder = EventEncoder(self._registry)
+        self._link = KafkaLink(self.kafka, self.settings, producer_overrides)
+        self._spool = Spool(self.settings.spool_path, max_bytes=self.settings.spool_max_bytes)
+        self._online = threading.Event()
+        self._online.set()
+        self._closed = False
+        # Serialises the "spool or send" decision with spooling, so that an event never
+        # overtakes an earlier one of its key on its way into the spool.
+        self._route = threading.Lock()
+        self._drainer = Drainer(self._spool, self._link, self._online, self.settings)
+        self._drainer.start()
+
+    # -- publishing ----------------------------------------------------------------
+    def publish(self, event: EventModel, *, timeout_s: float | None = None) -> Delivery:
+        """Publish and wait: Kafka's (topic, partition, offset), or ``spooled=True``.
+
+        Raises InvalidEvent (nothing sent), PublishRefused, SpoolFull, RegistryUnreachable.
+        """
+        return self.publish_record(self.encoder.encode(event), timeout_s=timeout_s)
+
+    def publish_async(self, event: EventModel, on_delivery: DeliveryCallback | None = None) -> None:
+        """Publish without waiting; ``on_delivery`` is called once, from another thread.
+
+        A bad event, or a full spool while Kafka is away, still raises here. Only an
+        event that fails later (Kafka refuses it, or the spool fills meanwhile) is
+        reported through ``on_delivery`` alone (and logged): pass one to see those.
+        """
+        self.send_record(self.encoder.encode(event), on_delivery)
+
+    def publish_record(self, record: Record, *, timeout_s: float | None = None) -> Delivery:
+        """Like :meth:`publish` for an event already encoded (by :attr:`encoder`)."""
+        done = threading.Event()
+        outcome: list[Delivery] = []
+
+        def finished(delivery: Delivery) -> None:
+            outcome.append(delivery)
+            done.set()
+
+        self.send_record(record, finished)
+        # The delivery timeout bounds the wait: a late ack turns into spooling.
+        wait = timeout_s if timeout_s is not None else self.settings.delivery_timeout_s + 30
+        if not done.wait(wait):
+            raise KafkaUnavailable(
+                f"no outcome for event {record.event_id} after {wait}s; it may still "
+                "be delivered (event_id deduplicates a retry)"
+            )
+        delivery = outcome[0]
+        if delivery.error is not None:
+            raise delivery.error
+        return delivery
+
+    def send_record(self, record: Record, on_delivery: DeliveryCallback | None = None) -> None:
+        """Send an encoded record: to Kafka, or to the spool when it must wait."""
+        callback = on_delivery or _ignore
+        spooled: Delivery | None = None
+        if self._closed:
+            raise PublisherClosed("this publisher is closed; create a new one")
+        with self._route:
+            if not self._online.is_set() or self._spool.has_pending(record.topic, record.key):
+                spooled = self._to_spool(record, in_caller=True)
+            else:
+                try:
+                    future = self._link.send(record)
+                except KafkaUnavailable as exc:
+                    self._go_offline(exc)
+                    spooled = self._to_spool(record, in_caller=True)
+        if spooled is not None:
+            # Outside the lock: a callback may publish again.
+            callback(spooled)
+            return
+        if on_delivery is not None:  # nobody listens: skip a callback per event
+            future.add_callback(self._acked, record, on_delivery)
+        future.add_errback(self._failed, record, callback)
+
+    def spool_records(self, records: Sequence[Record]) -> None:
+        """Put records straight into the spool (kept in order, delivered later)."""
+        with self._route:
+            self._spool.append(records)
+        self._drainer.wake()
+
+    # -- outcomes (called from kafka-python's sender thread) -------------------------
+    @staticmethod
+    def _acked(record: Record, on_delivery: DeliveryCallback, meta: RecordMetadata) -> None:
+        on_delivery(Delivery(record.event_id, record.topic, meta.partition, meta.offset))
+
+    def _failed(self, record: Record, on_delivery: DeliveryCallback, exc: Exception) -> None:
+        if not is_transient(exc):
+            error = translate(exc, record.topic)
+            error.__cause__ = exc
+            log.error("event %s refused: %s", record.event_id, str(error))
+            on_delivery(Delivery(record.event_id, record.topic, error=error))
+            return
+        # Offline and spooled under the routing lock: no later event of this key can
+        # slip past it (a publishing thread sees "offline" only once it is spooled).
+        with self._route:
+            self._go_offline(exc)
+            delivery = self._to_spool(record, in_caller=False)
+        on_delivery(delivery)  # outside the lock: a callback may publish again
+
+    def _to_spool(self, record: Record, *, in_caller: bool) -> Delivery:
+        """Spool ``record`` (under the routing lock); the outcome for its callback."""
+        try:
+            self._spool.append([record])
+        except ProducerError as exc:
+            if in_caller:  # the caller's thread: a full spool raises, as promised
+                raise
+            # kafka-python's thread: nobody to raise to but the callback (and the log).
+            log.error("event %s could not be spooled: %s", record.event_id, str(exc))  # noqa: TRY400
+            return Delivery(record.event_id, record.topic, error=exc)
+        self._drainer.wake()
+        return Delivery(record.event_id, record.topic, spooled=True)
+
+    def _go_offline(self, exc: BaseException) -> None:
+        if self._online.is_set():
+            # str(exc), not exc: a log record must not keep the exception (and through
+            # its traceback, kafka-python's sockets) alive.
+            log.warning("Kafka unavailable, spooling events to %s: %s", self._spool.path, str(exc))
+        self._online.clear()
+
+    # -- state and lifecycle ---------------------------------------------------------
+    @property
+    def online(self) -> bool:
+        """False while events are being spooled instead of sent."""
+        return self._online.is_set()
+
+    @property
+    def spooled(self) -> int:
+        """How many events wait in the spool."""
+        return len(self._spool)
+
+    def spool_rejected(self) -> list[tuple[str, str]]:
+        """(event_id, reason) of spooled events Kafka later refused for good."""
+        return self._spool.rejected()
+
+    def flush(self, timeout_s: float | None = None) -> None:
+        """Wait until every event handed to Kafka has an outcome (acked or spooled)."""
+        self._link.flush(timeout_s)
+
+    def wait_drained(self, timeout_s: float) -> bool:
+        """Wait until the spool is empty (True) or ``timeout_s`` passed (False)."""
+        self._drainer.wake()
+        return self._drainer.wait_empty(timeout_s)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Flush, stop draining and close. Spooled events stay on disk for next time."""
+        if self._closed:
+            return
+        self._closed = True
+        self.flush(timeout_s)
+        self._drainer.stop(timeout_s)
+        self._link.close(timeout_s)
+        self._spool.close()
+        if self._own_registry and isinstance(self._registry, RegistryClient):
+            self._registry.close()
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+__all__ = ["Publisher"]

@@ -1,0 +1,162 @@
+"""From validated events to Kafka, exactly once per ``event_id`` as far as the gateway sees.
+
+For a request's events: encode each (schema id from the registry), claim its id in
+the idempotency store, produce the new ones, record where they landed, and answer
+every item. Ids claimed earlier answer with their first result; an id repeated in the
+same batch is produced once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.producers._encoding import EventEncoder
+from lienthong.producers._errors import KafkaUnavailable
+from lienthong.producers._record import Delivery, Record
+from lienthong.producers.gateway._idempotency import (
+    Claim,
+    ClaimState,
+    IdempotencyStore,
+    Position,
+)
+from lienthong.producers.gateway._sink import Sink
+from lienthong.schemas.models import EventModel
+
+Status = Literal["produced", "duplicate", "spooled", "failed", "conflict", "busy"]
+_HEADER = 5  # Confluent framing: the fingerprint covers the Avro body only
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What became of one event of a request."""
+
+    event_id: str
+    status: Status
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        # By hand: dataclasses.asdict deep-copies, ~10x slower, once per event.
+        fields = (
+            ("event_id", self.event_id),
+            ("status", self.status),
+            ("topic", self.topic),
+            ("partition", self.partition),
+            ("offset", self.offset),
+            ("error", self.error),
+        )
+        return {name: value for name, value in fields if value is not None}
+
+    @property
+    def retriable(self) -> bool:
+        return self.status in ("failed", "busy")
+
+
+def _fingerprint(record: Record) -> str:
+    return hashlib.sha256(record.value[_HEADER:]).hexdigest()
+
+
+def _from_position(event_id: str, position: Position | None, status: Status) -> ItemResult:
+    if position is None:
+        return ItemResult(event_id, status)
+    return ItemResult(event_id, status, position.topic, position.partition, position.offset)
+
+
+class Ingestor:
+    """Encodes, deduplicates and produces; one per gateway."""
+
+    def __init__(
+        self, encoder: EventEncoder, store: IdempotencyStore, sink: Sink, metrics: AxisMetrics
+    ) -> None:
+        self._encoder = encoder
+        self._store = store
+        self._sink = sink
+        self._metrics = metrics
+
+    async def ingest(self, events: Sequence[EventModel]) -> list[ItemResult]:
+        """Produce ``events`` (already validated and authorised); one result each."""
+        records = [self._encoder.encode(e) for e in events]
+        first: dict[str, int] = {}
+        claims_for: list[tuple[str, str]] = []
+        for index, record in enumerate(records):
+            if record.event_id not in first:
+                first[record.event_id] = index
+                claims_for.append((record.event_id, _fingerprint(record)))
+        claims = dict(zip(first, self._store.claim(claims_for), strict=True))
+        to_send = [records[i] for eid, i in first.items() if claims[eid].state is ClaimState.NEW]
+        deliveries = {d.event_id: d for d in await self._sink.send(to_send)} if to_send else {}
+        self._settle(deliveries)
+        results = {eid: self._result(eid, claims[eid], deliveries.get(eid)) for eid in first}
+        answers: list[ItemResult] = []
+        for index, record in enumerate(records):
+            result = results[record.event_id]
+            if first[record.event_id] != index:
+                # A repeat inside the batch: the same event, so the first one's outcome.
+                same = _fingerprint(record) == _fingerprint(records[first[record.event_id]])
+                result = self._repeat_in_batch(result, same)
+            answers.append(result)
+        self._count(events, answers)
+        return answers
+
+    def _settle(self, deliveries: dict[str, Delivery]) -> None:
+        done = [
+            (eid, Position(d.topic, d.partition, d.offset))
+            for eid, d in deliveries.items()
+            if d.error is None
+        ]
+        failed = [eid for eid, d in deliveries.items() if d.error is not None]
+        if done:
+            self._store.complete(done)
+        if failed:
+            # Not produced: free the ids so that the caller's retry produces them.
+            self._store.release(failed)
+
+    @staticmethod
+    def _result(event_id: str, claim: Claim, delivery: Delivery | None) -> ItemResult:
+        if claim.state is ClaimState.DONE:
+            return _from_position(event_id, claim.position, "duplicate")
+        if claim.state is ClaimState.BUSY:
+            return ItemResult(
+                event_id, "busy", error="another request is producing this event_id; retry"
+            )
+        if claim.state is ClaimState.CONFLICT:
+            return ItemResult(
+                event_id,
+                "conflict",
+                error="this event_id was already produced with a different content",
+            )
+        if delivery is None or delivery.error is not None:
+            error = delivery.error if delivery is not None else KafkaUnavailable("not sent")
+            return ItemResult(event_id, "failed", error=str(error))
+        if delivery.spooled:
+            return ItemResult(event_id, "spooled", delivery.topic)
+        return ItemResult(event_id, "produced", delivery.topic, delivery.partition, delivery.offset)
+
+    @staticmethod
+    def _repeat_in_batch(result: ItemResult, same_content: bool) -> ItemResult:
+        if not same_content:
+            return ItemResult(
+                result.event_id, "conflict", error="event_id repeated with a different content"
+            )
+        if result.status in ("produced", "spooled"):
+            return ItemResult(
+                result.event_id, "duplicate", result.topic, result.partition, result.offset
+            )
+        return result
+
+    def _count(self, events: Sequence[EventModel], answers: list[ItemResult]) -> None:
+        # One labelled increment per (topic, agency, type) and request, not per event.
+        counts: Counter[tuple[str, str, str]] = Counter(
+            (answer.topic or "", event.envelope.source_agency, event.envelope.event_type)
+            for event, answer in zip(events, answers, strict=True)
+            if answer.status in ("produced", "spooled")
+        )
+        for labels, count in counts.items():
+            self._metrics.events_in.labels(*labels).inc(count)

@@ -1,0 +1,176 @@
+"""The HTTP gateway on the real broker and registry: refusals produce nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lienthong.producers.gateway import GatewaySettings, KeyStore, create_app
+from lienthong.settings import KafkaSettings
+from tests.producers.conftest import end_offsets, make_topic, new_agency
+from tests.producers.events import dossier, dossier_json
+
+
+class Setup:
+    def __init__(self, client: TestClient, keys: KeyStore, kafka: KafkaSettings) -> None:
+        self.client = client
+        self.kafka = kafka
+        self.agency = new_agency()
+        self.other = new_agency()
+        self.topic = make_topic(kafka, self.agency)
+        self.other_topic = make_topic(kafka, self.other)
+        self.key = keys.add(self.agency)[1].get_secret_value()
+        self.other_key = keys.add(self.other)[1].get_secret_value()
+
+    def post(self, path: str, body: Any, key: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {key or self.key}"} if key != "" else {}
+        return self.client.post(path, json=body, headers=headers)
+
+    def produced(self) -> int:
+        return end_offsets(self.kafka, self.topic) + end_offsets(self.kafka, self.other_topic)
+
+
+@pytest.fixture
+def gateway(
+    tmp_path: Path, kafka_settings: KafkaSettings, schema_registry_url: str
+) -> Iterator[Setup]:
+    settings = GatewaySettings(
+        registry_url=schema_registry_url,
+        keys_path=tmp_path / "keys.db",
+        idempotency_path=tmp_path / "idem.db",
+        rate_per_s=50,
+        burst=100,
+        max_batch=100,
+        max_body_bytes=64 * 1024,
+        delivery_timeout_s=10,
+    )
+    keys = KeyStore(settings.keys_path)
+    with TestClient(create_app(kafka_settings, settings)) as client:
+        yield Setup(client, keys, kafka_settings)
+    keys.close()
+
+
+def test_a_valid_event_is_produced_and_its_offset_returned(gateway: Setup) -> None:
+    event = dossier("H30-GW-1", agency=gateway.agency)
+    response = gateway.post("/v1/events", dossier_json(event))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "produced"
+    assert body["event_id"] == str(event.envelope.event_id)
+    assert body["topic"] == gateway.topic
+    assert body["offset"] == 0
+    assert gateway.produced() == 1
+
+
+def test_missing_or_wrong_key_is_401_and_nothing_is_produced(gateway: Setup) -> None:
+    body = dossier_json(dossier(agency=gateway.agency))
+    assert gateway.post("/v1/events", body, key="").status_code == 401
+    wrong = gateway.post("/v1/events", body, key=gateway.key + "x")
+    assert wrong.status_code == 401
+    assert wrong.headers["WWW-Authenticate"] == "Bearer"
+    assert gateway.produced() == 0
+
+
+def test_a_key_of_agency_a_publishing_as_b_is_403(gateway: Setup) -> None:
+    as_other = dossier_json(dossier(agency=gateway.other))
+    response = gateway.post("/v1/events", as_other, key=gateway.key)
+    assert response.status_code == 403
+    assert gateway.agency in response.json()["detail"]
+    batch = {"events": [dossier_json(dossier(agency=gateway.agency)), as_other]}
+    assert gateway.post("/v1/events/batch", batch).status_code == 403
+    assert gateway.produced() == 0
+
+
+def test_an_invalid_event_is_422_listing_every_field_error(gateway: Setup) -> None:
+    bad = dossier_json(dossier(agency=gateway.agency))
+    bad["MaHoSo"] = " "
+    bad["LoaiDoiTuong"] = 7
+    del bad["TenTTHC"]
+    response = gateway.post("/v1/events", bad)
+    assert response.status_code == 422
+    (item,) = response.json()["items"]
+    fields = {e["field"]: e["rule"] for e in item["errors"]}
+    assert fields == {"MaHoSo": "not_blank", "LoaiDoiTuong": "applicant_type", "TenTTHC": "missing"}
+    good = dossier_json(dossier(agency=gateway.agency))
+    batch = gateway.post("/v1/events/batch", {"events": [good, bad, good | {"x": 1}]})
+    assert batch.status_code == 422
+    assert [i["index"] for i in batch.json()["items"]] == [1, 2]
+    assert gateway.produced() == 0
+
+
+def test_the_same_event_id_posted_twice_yields_one_record(gateway: Setup) -> None:
+    body = dossier_json(dossier("H30-GW-2", agency=gateway.agency))
+    first = gateway.post("/v1/events", body)
+    second = gateway.post("/v1/events", body)
+    assert first.status_code == second.status_code == 200
+    assert second.json()["status"] == "duplicate"
+    assert second.json()["offset"] == first.json()["offset"]
+    in_batch = gateway.post("/v1/events/batch", {"events": [body, body]})
+    assert [r["status"] for r in in_batch.json()["results"]] == ["duplicate", "duplicate"]
+    changed = dict(body, TrichYeuHoSo="changed")
+    assert gateway.post("/v1/events", changed).status_code == 409
+    assert gateway.produced() == 1
+
+
+def test_a_batch_answers_each_item_and_limits_apply(gateway: Setup) -> None:
+    events = [dossier_json(dossier(f"H30-B-{n}", agency=gateway.agency)) for n in range(60)]
+    response = gateway.post("/v1/events/batch", {"events": events})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert response.json()["accepted"] == 60
+    assert [r["event_id"] for r in results] == [e["envelope"]["event_id"] for e in events]
+    assert all(r["status"] == "produced" and r["offset"] >= 0 for r in results)
+    fresh = [dossier_json(dossier(f"H30-C-{n}", agency=gateway.agency)) for n in range(60)]
+    limited = gateway.post("/v1/events/batch", {"events": fresh})
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+    too_many = gateway.post("/v1/events/batch", {"events": fresh * 2}, key=gateway.other_key)
+    assert too_many.status_code == 413
+    huge = gateway.client.post(
+        "/v1/events",
+        content=b"{" + b" " * 70_000 + b"}",
+        headers={"Authorization": f"Bearer {gateway.key}", "Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413
+    assert gateway.produced() == 60
+
+
+def test_operations_endpoints(gateway: Setup) -> None:
+    gateway.post("/v1/events", dossier_json(dossier(agency=gateway.agency)))
+    assert gateway.client.get("/healthz").json() == {"status": "ok"}
+    assert gateway.client.get("/readyz").json() == {"kafka": True, "registry": True}
+    metrics = gateway.client.get("/metrics").text
+    assert "lienthong_events_in_total{" in metrics
+    assert 'route="/v1/events"' in metrics
+    document = gateway.client.get("/openapi.json").json()
+    assert "/v1/events/batch" in document["paths"]
+    assert "DossierLifecycle" in document["components"]["schemas"]
+    assert gateway.client.get("/docs").status_code == 200
+
+
+def test_the_kafka_python_producer_with_its_spool_serves_the_gateway_too(
+    tmp_path: Path, kafka_settings: KafkaSettings, schema_registry_url: str
+) -> None:
+    settings = GatewaySettings(
+        registry_url=schema_registry_url,
+        keys_path=tmp_path / "keys.db",
+        idempotency_path=tmp_path / "idem.db",
+        spool_path=tmp_path / "spool.db",
+        producer="kafka-python",
+    )
+    keys = KeyStore(settings.keys_path)
+    with TestClient(create_app(kafka_settings, settings)) as client:
+        setup = Setup(client, keys, kafka_settings)
+        events = [dossier_json(dossier(f"H30-K-{n}", agency=setup.agency)) for n in range(5)]
+        first = setup.post("/v1/events/batch", {"events": events})
+        assert first.status_code == 200, first.text
+        assert [r["status"] for r in first.json()["results"]] == ["produced"] * 5
+        again = setup.post("/v1/events/batch", {"events": events})
+        assert [r["status"] for r in again.json()["results"]] == ["duplicate"] * 5
+        assert client.get("/readyz").json()["kafka"] is True
+        assert setup.produced() == 5
+    keys.close()

@@ -1,0 +1,79 @@
+"""The gateway's keys, rate limits and idempotency store, without HTTP or Kafka."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from lienthong.producers import KeyStoreError
+from lienthong.producers.gateway import IdempotencyStore, KeyStore, RateLimiter
+from lienthong.producers.gateway._idempotency import ClaimState, Position
+
+
+def test_a_key_authenticates_its_agency_and_is_stored_hashed(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys.db")
+    key, secret = store.add("000.00.00.H30", "one-stop shop")
+    plain = secret.get_secret_value()
+    assert plain not in repr(secret)
+    assert store.authenticate(plain) == "000.00.00.H30"
+    assert store.authenticate(plain + "x") is None
+    assert store.authenticate("lt.unknown.secret") is None
+    assert store.authenticate("garbage") is None
+    store.close()
+    raw = (tmp_path / "keys.db").read_bytes()
+    assert plain.split(".")[2].encode() not in raw
+    digest = sqlite3.connect(tmp_path / "keys.db").execute("SELECT digest FROM api_keys").fetchone()
+    assert len(digest[0]) == 64
+    assert key.active
+
+
+def test_a_revoked_key_is_refused_at_once(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys.db")
+    key, secret = store.add("SYT")
+    revoked = store.revoke(key.key_id)
+    assert not revoked.active
+    assert store.authenticate(secret.get_secret_value()) is None
+    assert [k.key_id for k in store.keys("SYT")] == [key.key_id]
+    with pytest.raises(KeyStoreError, match="no API key"):
+        store.revoke("nope")
+    store.close()
+
+
+def test_the_token_bucket_allows_the_burst_then_the_rate() -> None:
+    now = [0.0]
+    limiter = RateLimiter(rate=10, burst=20, clock=lambda: now[0])
+    assert limiter.take("A", 20) == 0.0
+    wait = limiter.take("A", 5)
+    assert wait == pytest.approx(0.5)
+    assert limiter.take("B", 1) == 0.0  # agencies do not share a bucket
+    now[0] = 0.5
+    assert limiter.take("A", 5) == 0.0
+
+
+def test_claims_answer_new_done_busy_and_conflict(tmp_path: Path) -> None:
+    store = IdempotencyStore(tmp_path / "idem.db")
+    assert [c.state for c in store.claim([("e1", "f1"), ("e2", "f2")])] == [ClaimState.NEW] * 2
+    store.complete([("e1", Position("t", 1, 42))])
+    store.release(["e2"])
+    e1, e2, e1_other = store.claim([("e1", "f1"), ("e2", "f2"), ("e3", "f3")])
+    assert e1.state is ClaimState.DONE
+    assert e1.position == Position("t", 1, 42)
+    assert e2.state is ClaimState.NEW  # released: a retry may produce it
+    assert store.claim([("e2", "f2")])[0].state is ClaimState.BUSY
+    assert store.claim([("e1", "other")])[0].state is ClaimState.CONFLICT
+    assert e1_other.state is ClaimState.NEW
+    store.close()
+
+
+def test_results_survive_a_restart_and_stale_claims_are_taken_over(tmp_path: Path) -> None:
+    store = IdempotencyStore(tmp_path / "idem.db", stale_s=0.0)
+    store.claim([("e1", "f"), ("e2", "f")])
+    store.complete([("e1", Position("t", 0, 7))])
+    store.close()
+    again = IdempotencyStore(tmp_path / "idem.db", stale_s=0.0)
+    done, stale = again.claim([("e1", "f"), ("e2", "f")])
+    assert done.position == Position("t", 0, 7)
+    assert stale.state is ClaimState.NEW
+    again.close()

@@ -1,0 +1,69 @@
+"""The SDK on the real broker and registry: what goes in comes back out."""
+
+from __future__ import annotations
+
+import threading
+
+from lienthong.producers import H_EVENT_ID, H_EVENT_TYPE, Delivery, Publisher, PublisherSettings
+from lienthong.schemas.catalogue import event_type
+from lienthong.schemas.codec import AvroDeserializer
+from lienthong.schemas.models import DossierLifecycle
+from lienthong.schemas.registry_client import RegistryClient
+from lienthong.settings import KafkaSettings
+from tests.producers.conftest import consume, make_topic
+from tests.producers.events import dossier
+
+
+def test_published_event_comes_back_the_same(
+    kafka_settings: KafkaSettings,
+    publisher_settings: PublisherSettings,
+    registry: RegistryClient,
+    agency: str,
+) -> None:
+    topic = make_topic(kafka_settings, agency)
+    event = dossier("H30-SDK-1", agency=agency)
+    with Publisher(kafka_settings, publisher_settings) as publisher:
+        delivery = publisher.publish(event)
+    assert delivery.topic == topic
+    assert delivery.offset == 0
+    assert not delivery.spooled
+    (record,) = consume(kafka_settings, topic, 1)
+    assert (record.partition, record.offset) == (delivery.partition, delivery.offset)
+    assert record.key == b"H30-SDK-1"
+    headers = dict(record.headers)
+    assert headers[H_EVENT_ID] == str(event.envelope.event_id).encode()
+    assert headers[H_EVENT_TYPE] == b"dossier.lifecycle"
+    decoded = AvroDeserializer(registry).decode(record.value)
+    assert decoded.schema_id == registry.lookup(f"{topic}-value", _schema())
+    assert DossierLifecycle.from_avro(decoded.value) == event
+
+
+def _schema() -> str:
+    return event_type("dossier.lifecycle").schema_str
+
+
+def test_async_publish_calls_back_once_per_event_in_order_per_key(
+    kafka_settings: KafkaSettings, publisher_settings: PublisherSettings, agency: str
+) -> None:
+    topic = make_topic(kafka_settings, agency)
+    deliveries: list[Delivery] = []
+    lock = threading.Lock()
+
+    def collect(delivery: Delivery) -> None:
+        with lock:
+            deliveries.append(delivery)
+
+    events = [dossier(f"H30-A-{n % 3}", agency=agency, step=n) for n in range(30)]
+    with Publisher(kafka_settings, publisher_settings) as publisher:
+        for event in events:
+            publisher.publish_async(event, collect)
+        publisher.flush()
+    assert len(deliveries) == 30
+    assert all(d.delivered and d.error is None for d in deliveries)
+    records = consume(kafka_settings, topic, 30)
+    by_key: dict[bytes, list[str]] = {}
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        by_key.setdefault(record.key, []).append(dict(record.headers)[H_EVENT_ID].decode())
+    for n in range(3):
+        expected = [str(e.envelope.event_id) for e in events if e.MaHoSo == f"H30-A-{n}"]
+        assert by_key[f"H30-A-{n}".encode()] == expected

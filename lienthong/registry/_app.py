@@ -7,16 +7,20 @@ service in Starlette's thread pool.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.registry._errors import InvalidSchema, SubjectNotFound
 from lienthong.registry._http import (
     Handler,
@@ -288,9 +292,37 @@ _ROUTES: list[tuple[str, Handler, list[str]]] = [
 ]
 
 
-def create_app(service: RegistryService) -> Starlette:
-    """The HTTP application serving ``service``."""
+def _instrumented(metrics: AxisMetrics) -> Middleware:
+    async def count(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        began = time.perf_counter()
+        response = await call_next(request)
+        status = str(response.status_code)
+        # The first path segment keeps label cardinality bounded (no subject names).
+        route = "/" + request.url.path.strip("/").split("/", 1)[0]
+        metrics.registry_requests.labels(request.method, status).inc()
+        metrics.http_duration.labels("registry", route, request.method, status).observe(
+            time.perf_counter() - began
+        )
+        return response
+
+    return Middleware(BaseHTTPMiddleware, dispatch=count)
+
+
+def create_app(service: RegistryService, metrics: AxisMetrics | None = None) -> Starlette:
+    """The HTTP application serving ``service``, with ``/metrics`` on ``metrics``."""
+    metrics = metrics or AxisMetrics.create()
     routes = [Route(path, translating(h), methods=methods) for path, h, methods in _ROUTES]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+
+    async def metrics_page(request: Request) -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    routes.append(Route("/metrics", metrics_page, methods=["GET"]))
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: http_error},
+        middleware=[_instrumented(metrics)],
+    )
     app.state.service = service
+    app.state.metrics = metrics
     return app

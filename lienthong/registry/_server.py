@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.registry._app import create_app
 from lienthong.registry._errors import RegistryError
 from lienthong.registry._kafka_store import KafkaStore
@@ -34,8 +35,10 @@ class RegistryServer:
         settings: RegistrySettings | None = None,
         *,
         log_level: str = "warning",
+        metrics: AxisMetrics | None = None,
     ) -> None:
         self.kafka = kafka or KafkaSettings()
+        self.metrics = metrics or AxisMetrics.create()
         self.settings = settings or RegistrySettings()
         self.store = KafkaStore(
             self.kafka,
@@ -78,7 +81,7 @@ class RegistryServer:
             self._close()
             raise
         config = uvicorn.Config(
-            create_app(self.service),
+            create_app(self.service, self.metrics),
             log_level=self._log_level,
             access_log=access_log,
             lifespan="off",

@@ -248,3 +248,20 @@ def test_listings_and_probes(registry: httpx.Client) -> None:
     assert registry.get("/readyz").json() == {"status": "ready"}
     assert registry.get("/").json() == {}
     assert registry.delete("/subjects").status_code == 405
+
+
+def test_metrics_count_requests_by_method_and_status(registry: httpx.Client) -> None:
+    def count(body: str) -> float:
+        for line in body.splitlines():
+            if line.startswith("lienthong_registry_requests_total{") and (
+                'method="GET"' in line and 'status="404"' in line
+            ):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = registry.get("/metrics").text
+    for _ in range(3):
+        assert registry.get("/subjects/no-such-subject/versions").status_code == 404
+    after = registry.get("/metrics")
+    assert after.headers["content-type"].startswith("text/plain")
+    assert count(after.text) - count(before) == 3

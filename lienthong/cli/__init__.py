@@ -17,6 +17,7 @@ from lienthong.cli._gateway import gateway
 from lienthong.cli._publish import publish
 from lienthong.cli._registry import registry
 from lienthong.cli._schemas import schemas_app
+from lienthong.cli._status import status
 
 app.add_typer(broker_app, name="broker")
 app.command(name="demo")(demo)
@@ -25,6 +26,7 @@ app.command(name="gateway")(gateway)
 app.add_typer(agencies_app, name="agencies")
 app.command(name="registry")(registry)
 app.add_typer(schemas_app, name="schemas")
+app.command(name="status")(status)
 
 
 def main() -> None:

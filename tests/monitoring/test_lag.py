@@ -11,6 +11,7 @@ from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics, 
 from lienthong.monitoring.lag import LagExporter, compute_lag
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.settings import KafkaSettings
+from tests.conftest import REFUSED_CONNECTIONS
 
 
 def test_compute_lag_never_negative_and_defaults_to_no_lag() -> None:
@@ -51,8 +52,8 @@ def test_exporter_reports_real_lag(
     assert metrics.registry.get_sample_value("lienthong_broker_up") == 1
 
 
-# kafka-python leaves its failed bootstrap sockets to the garbage collector.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@REFUSED_CONNECTIONS
+@pytest.mark.usefixtures("refused_sockets_collected")
 def test_unreachable_cluster_marks_broker_down() -> None:
     metrics = AxisMetrics.create()
     settings = KafkaSettings(bootstrap_servers="127.0.0.1:9")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import gc
-import logging
 import secrets
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,28 +16,6 @@ from lienthong.connectors.topics import ingress_topic
 from lienthong.producers import PublisherSettings
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings
-
-# kafka-python 3.0.12 does not close a socket whose connect() was refused
-# (kafka/net/inet.py): while a broker is down its threads leave some behind. Tests that
-# publish with the broker away ignore exactly that warning (it is not ours) ...
-REFUSED_CONNECTIONS = pytest.mark.filterwarnings(
-    "ignore:unclosed <socket.socket:ResourceWarning",
-    "ignore:Exception ignored in. <socket.socket",
-)
-
-
-@pytest.fixture
-def refused_sockets_collected(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """... and use this, so the leaked sockets are collected while it is ignored.
-
-    kafka-python's ERROR log records hold the exceptions (hence the sockets) alive as
-    long as pytest keeps the records, so its records are not made during such a test.
-    """
-    caplog.set_level(logging.CRITICAL, logger="kafka")
-    yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 def new_agency() -> str:

@@ -9,8 +9,7 @@ import pytest
 from lienthong.producers import EventEncoder, Publisher, PublisherSettings, SpoolFull
 from lienthong.schemas.registry_client import InMemoryRegistry
 from lienthong.settings import KafkaSettings
-from tests.conftest import free_port
-from tests.producers.conftest import REFUSED_CONNECTIONS
+from tests.conftest import REFUSED_CONNECTIONS, free_port
 from tests.producers.events import dossier
 
 

@@ -13,8 +13,8 @@ from lienthong.broker import LocalBroker
 from lienthong.producers import H_EVENT_ID, Publisher, PublisherSettings
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
-from tests.conftest import free_port
-from tests.producers.conftest import REFUSED_CONNECTIONS, consume, make_topic
+from tests.conftest import REFUSED_CONNECTIONS, free_port
+from tests.producers.conftest import consume, make_topic
 from tests.producers.events import dossier
 
 KEYS = 4

@@ -43,7 +43,7 @@ def _deadletter_depth(settings: KafkaSettings) -> int | None:
         if not tps:
             return 0
         ends, starts = consumer.end_offsets(tps), consumer.beginning_offsets(tps)
-        return sum(ends[tp] - starts[tp] for tp in tps)
+        return sum(int(ends[tp]) - int(starts[tp]) for tp in tps)
     finally:
         consumer.close()
 

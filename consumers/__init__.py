@@ -1,1 +1,46 @@
-"""Reading from the axis: faust-streaming workers and the subscriber SDK."""
+"""Consuming the axis: the worker's gate and routing, dead letters, the subscriber SDK.
+
+- :mod:`.worker` — ``lienthong worker``: the faust-streaming app (validate → route);
+- :mod:`.gate`, :mod:`.facets`, :mod:`.dedup` — the gate's pure decisions;
+- :mod:`.routing` — YAML routing rules, their router and hot reload;
+- :mod:`.deadletter` — dead letters as data (reason codes, ``lt.dlq.*`` headers);
+- :mod:`.subscriber` — the SDK downstream services use;
+- :mod:`.dlq`, :mod:`.inspect` — reading, showing and replaying topics for the CLI.
+
+Errors are listed in :mod:`lienthong.consumers.errors` (all derive from
+:class:`ConsumerError`); records that cannot be processed are never exceptions but dead
+letters with a reason.
+"""
+
+from lienthong.consumers.deadletter import REASONS, DeadLetter, Refusal, Source
+from lienthong.consumers.errors import (
+    ConsumerError,
+    RuleProblem,
+    RulesError,
+    RulesFileUnreadable,
+    RulesInvalid,
+    SubscriberClosed,
+    SubscriberError,
+    WorkerConfigError,
+)
+from lienthong.consumers.subscriber import Handler, Received, RetryPolicy, StartFrom, Subscriber
+
+__all__ = [
+    "REASONS",
+    "ConsumerError",
+    "DeadLetter",
+    "Handler",
+    "Received",
+    "Refusal",
+    "RetryPolicy",
+    "RuleProblem",
+    "RulesError",
+    "RulesFileUnreadable",
+    "RulesInvalid",
+    "Source",
+    "StartFrom",
+    "Subscriber",
+    "SubscriberClosed",
+    "SubscriberError",
+    "WorkerConfigError",
+]

@@ -12,12 +12,17 @@ import typer
 from lienthong.cli._agencies import agencies_app
 from lienthong.cli._app import app, run
 from lienthong.cli._broker import broker_app
+from lienthong.cli._connect import connect_app
 from lienthong.cli._demo import demo
+from lienthong.cli._dlq import dlq_app
 from lienthong.cli._gateway import gateway
 from lienthong.cli._publish import publish
 from lienthong.cli._registry import registry
+from lienthong.cli._routes import routes_app
 from lienthong.cli._schemas import schemas_app
 from lienthong.cli._status import status
+from lienthong.cli._tail import tail
+from lienthong.cli._worker import worker
 
 app.add_typer(broker_app, name="broker")
 app.command(name="demo")(demo)
@@ -27,6 +32,11 @@ app.add_typer(agencies_app, name="agencies")
 app.command(name="registry")(registry)
 app.add_typer(schemas_app, name="schemas")
 app.command(name="status")(status)
+app.add_typer(connect_app, name="connect")
+app.command(name="worker")(worker)
+app.command(name="tail")(tail)
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(routes_app, name="routes")
 
 
 def main() -> None:

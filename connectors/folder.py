@@ -1,0 +1,293 @@
+"""Folder-drop source: CSV / JSON Lines files an agency exports → events on Kafka.
+
+An agency system that can only export files drops them in a folder. Each file, once
+it has stopped changing (``settle_s``; or written as ``*.part`` and renamed), is read
+row by row, every row is checked against its contract, and then:
+
+- every row valid → all its events are published in **one Kafka transaction** together
+  with the connector's position, and the file moves to ``done/``;
+- some rows rejected → by default nothing of the file is published: it moves to
+  ``failed/`` with ``<file>.rejected.jsonl`` beside it, one line per rejected row
+  (row number, every field/rule/message, the row's data), so the agency fixes the rows
+  and drops the file again. With ``partial: true`` the valid rows are published, the
+  rejected ones are reported *and* dead-lettered, and the file moves to ``done/``.
+
+A row holds the payload fields at the top level (CSV column ``a.b`` fills nested field
+``b`` of ``a``; an empty cell is a missing value). Missing envelope fields are completed
+as ``lienthong publish`` does — the event id is derived from the row's content, so a
+re-dropped file yields the same ids — except ``occurred_at``, which defaults to the
+file's modification time (the moment of the export) rather than "now", so the same file
+always gives the same events. JSON Lines rows are checked with strict JSON types, CSV
+rows in lax mode (every cell is text).
+
+Restart safety: the position holds the SHA-256 of the files recently published. A
+crash after the commit but before the move finds the file still in the folder, sees
+its digest, and only moves it: nothing is published twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from lienthong.connectors.deadletter import BAD_PAYLOAD, Letter, from_violations
+from lienthong.connectors.errors import KafkaUnavailable, SourceUnavailable
+from lienthong.connectors.events import Encoder, OutRecord, RowRejected, complete, validate
+from lienthong.connectors.positions import TransactionalWriter
+from lienthong.connectors.runtime import Connector, ConnectorSpec
+from lienthong.connectors.topics import DEADLETTER, topic_segment
+from lienthong.schemas.catalogue import EventType, event_type
+from lienthong.schemas.errors import CodecError, RegistryError
+from lienthong.schemas.models import Violation
+from lienthong.schemas.registry_client import RegistryClient
+
+log = logging.getLogger("lienthong.connectors")
+
+SUFFIXES = (".csv", ".jsonl")
+_REMEMBERED = 1000  # digests kept in the position: far more than files in flight
+
+
+class FolderSpec(ConnectorSpec):
+    """A folder an agency drops export files into."""
+
+    path: Path = Field(description="The drop folder (done/ and failed/ are made inside it).")
+    event_type: str = Field(description="Event type of every row, e.g. dossier.lifecycle.")
+    agency: str = Field(description="Code of the agency whose files these are.")
+    settle_s: float = Field(default=2.0, ge=0, description="A file must be unchanged this long.")
+    poll_interval_s: float = Field(default=1.0, gt=0, description="Pause between folder scans.")
+    partial: bool = Field(
+        default=False, description="Publish the valid rows of a file that has rejected ones."
+    )
+    deadletter_topic: str = DEADLETTER
+    create_topics: bool = True
+    topic_partitions: int = Field(default=3, ge=1)
+
+    @field_validator("event_type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        event_type(value)
+        return value
+
+    @field_validator("agency")
+    @classmethod
+    def _topic_safe(cls, value: str) -> str:
+        topic_segment(value)
+        return value
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a file: its line number and data (None when unreadable, with why)."""
+
+    number: int
+    data: dict[str, Any] | None
+    problem: str = ""
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for column, value in flat.items():
+        target = nested
+        *parents, leaf = column.strip().split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return nested
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Rows of a ``.jsonl`` or ``.csv`` file (blank lines skipped)."""
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for number, record in enumerate(csv.DictReader(handle), 2):  # line 1: header
+                cells = {k: v for k, v in record.items() if k and v not in ("", None)}
+                yield Row(number, _nest(cells))
+        return
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Row(number, None, f"not JSON: {exc}")
+                continue
+            yield (
+                Row(number, item) if isinstance(item, dict) else Row(number, None, "not an object")
+            )
+
+
+@dataclass
+class FileOutcome:
+    """What a file's rows became."""
+
+    records: list[OutRecord]
+    rejected: list[tuple[Row, str, list[Violation]]]
+
+
+def convert_file(
+    path: Path, entry: EventType, agency: str, encoder: Encoder, occurred_at: datetime
+) -> FileOutcome:
+    """Every row of ``path`` as a record or a rejection (reason, violations)."""
+    outcome = FileOutcome([], [])
+    lax = path.suffix.lower() == ".csv"
+    for row in read_rows(path):
+        if row.data is None:
+            outcome.rejected.append(
+                (row, BAD_PAYLOAD, [Violation(field="", rule="row", message=row.problem)])
+            )
+            continue
+        try:
+            data = complete(entry, row.data, agency=agency, occurred_at=occurred_at)
+            event = validate(entry, data, lax=lax)
+            outcome.records.append(encoder.encode(entry, event))
+        except RowRejected as exc:
+            outcome.rejected.append((row, exc.reason, exc.violations))
+        except CodecError as exc:
+            problem = Violation(field="", rule=exc.reason, message=str(exc))
+            outcome.rejected.append((row, exc.reason, [problem]))
+    return outcome
+
+
+def write_report(path: Path, rejected: list[tuple[Row, str, list[Violation]]]) -> None:
+    """One JSON line per rejected row: row number, reason, errors, and the row's data."""
+    with path.open("w", encoding="utf-8") as out:
+        for row, reason, problems in rejected:
+            line = {"row": row.number, "reason": reason, "errors": problems, "data": row.data}
+            out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    if target.exists():  # the same name dropped again: keep both
+        target = folder / f"{path.stem}.{int(time.time() * 1000)}{path.suffix}"
+    shutil.move(str(path), target)
+    return target
+
+
+class FolderSource(Connector):
+    """Publishes CSV / JSON Lines files dropped in a folder (see the module docstring)."""
+
+    KIND = "folder"
+    SPEC = FolderSpec
+
+    def run(self) -> None:
+        spec = self.spec
+        assert isinstance(spec, FolderSpec)
+        ctx = self.context
+        writer = TransactionalWriter(
+            ctx.kafka, ctx.name, create_topics=spec.create_topics, partitions=spec.topic_partitions
+        )
+        registry = RegistryClient(ctx.registry_url)
+        try:
+            stored = writer.open()
+            recent: list[str] = list(stored or [])
+            encoder = Encoder(registry)
+            entry = event_type(spec.event_type)
+            while not ctx.stop.is_set():
+                ready = self._ready_files()
+                for path in ready:
+                    if ctx.stop.is_set():
+                        break
+                    self._one_file(path, entry, encoder, writer, recent)
+                if not ready:
+                    ctx.stop.wait(spec.poll_interval_s)
+        except RegistryError as exc:
+            raise KafkaUnavailable(f"the schema registry cannot encode events: {exc}") from exc
+        finally:
+            writer.close()
+            registry.close()
+
+    def _ready_files(self) -> list[Path]:
+        spec = self.spec
+        assert isinstance(spec, FolderSpec)
+        now = time.time()
+        try:
+            candidates = sorted(
+                p for p in spec.path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
+            return [p for p in candidates if now - p.stat().st_mtime >= spec.settle_s]
+        except OSError as exc:
+            raise SourceUnavailable(f"cannot list the drop folder {spec.path}: {exc}") from exc
+
+    def _one_file(
+        self,
+        path: Path,
+        entry: EventType,
+        encoder: Encoder,
+        writer: TransactionalWriter,
+        recent: list[str],
+    ) -> None:
+        spec = self.spec
+        assert isinstance(spec, FolderSpec)
+        metrics = self.context.metrics
+        began = time.perf_counter()
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest in recent:  # published before a crash interrupted the move
+                _move(path, spec.path / "done")
+                return
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            outcome = convert_file(path, entry, spec.agency, encoder, mtime)
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            problem = Violation(field="", rule="file", message=f"unreadable file: {exc}")
+            self._reject(path, [(Row(0, None), BAD_PAYLOAD, [problem])])
+            return
+        if outcome.rejected and not spec.partial:
+            self._reject(path, outcome.rejected)
+            metrics.count("skipped", len(outcome.records) + len(outcome.rejected))
+            return
+        letters = [self._letter(path, *item) for item in outcome.rejected]
+        dead = [OutRecord(spec.deadletter_topic, lt.key, lt.value, lt.headers()) for lt in letters]
+        recent.append(digest)
+        del recent[:-_REMEMBERED]
+        writer.commit(outcome.records + dead, recent)
+        if outcome.rejected:
+            write_report(spec.path / "done" / f"{path.name}.rejected.jsonl", outcome.rejected)
+        _move(path, spec.path / "done")
+        metrics.count("published", len(outcome.records))
+        metrics.count("deadlettered", len(dead))
+        metrics.batches.inc()
+        metrics.batch_seconds.observe(time.perf_counter() - began)
+
+    def _reject(self, path: Path, rejected: list[tuple[Row, str, list[Violation]]]) -> None:
+        spec = self.spec
+        assert isinstance(spec, FolderSpec)
+        failed = spec.path / "failed"
+        failed.mkdir(parents=True, exist_ok=True)
+        write_report(failed / f"{path.name}.rejected.jsonl", rejected)
+        _move(path, failed)
+        log.info(
+            "folder %s: %s failed (%d rows rejected)", self.context.name, path.name, len(rejected)
+        )
+
+    def _letter(self, path: Path, row: Row, reason: str, problems: list[Violation]) -> Letter:
+        spec = self.spec
+        assert isinstance(spec, FolderSpec)
+        field, rule, message = from_violations(problems)
+        data = json.dumps(row.data, ensure_ascii=False, default=str).encode() if row.data else None
+        return Letter(
+            reason=reason,
+            message=message,
+            stage=f"connect.folder.{self.context.name}",
+            source_topic=f"folder:{path.name}",
+            source_offset=row.number,
+            key=f"{path.name}:{row.number}".encode(),  # Kafka needs a key or a value
+            value=data,
+            field=field,
+            rule=rule,
+            agency=spec.agency,
+            event_type=spec.event_type,
+        )

@@ -1,0 +1,198 @@
+"""What sinks read: Kafka records decoded into catalogue events, in batches.
+
+A sink reads its topics as a consumer group (``lienthong-connect.<name>``), so several
+instances share the partitions. Records are framed Avro; the writer's schema names the
+event type (no header is trusted for that). A record that cannot be decoded becomes a
+dead letter with the codec's reason, never an exception.
+
+Where a sink keeps its position in its own store (PostgreSQL, the portal ledger), it
+hands a ``positions`` function: on every partition assignment the stream seeks to the
+offsets that store returns, so the store — not Kafka's group offsets — decides where
+reading resumes. Group offsets are still committed after each batch, for lag metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, OffsetAndMetadata, TopicPartition
+from kafka.errors import KafkaError
+
+from lienthong.connectors.deadletter import UNKNOWN_EVENT_TYPE, Letter
+from lienthong.connectors.errors import KafkaUnavailable
+from lienthong.connectors.kafka import client_config
+from lienthong.schemas.catalogue import EventType, UnknownEventType, by_full_name
+from lienthong.schemas.codec import AvroDeserializer
+from lienthong.schemas.errors import CodecError, RegistryError
+from lienthong.schemas.registry_client import SchemaRegistry
+
+log = logging.getLogger("lienthong.connectors")
+
+Positions = Callable[[Sequence[TopicPartition]], dict[TopicPartition, int]]
+"""Given assigned partitions, the next offset to read for those the sink has stored."""
+
+
+@dataclass(frozen=True)
+class InEvent:
+    """A decoded event with where it was read."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    headers: list[tuple[str, bytes]]
+    entry: EventType
+    record: dict[str, Any]
+    raw: bytes | None = None  # the framed Avro as read (kept by dead letters)
+
+    @property
+    def event_id(self) -> str:
+        return str(self.record["envelope"]["event_id"])
+
+
+@dataclass
+class Batch:
+    """Events and dead letters of one poll, and the offsets that follow them."""
+
+    events: list[InEvent] = field(default_factory=list)
+    letters: list[Letter] = field(default_factory=list)
+    next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.events) + len(self.letters)
+
+
+class _SeekOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, stream: EventStream) -> None:
+        self._stream = stream
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        return None  # batches are committed before the next poll: nothing in flight
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self._stream.seek_stored(list(assigned))
+
+
+class EventStream:
+    """A consumer group over ``topics`` yielding decoded batches (module docstring)."""
+
+    def __init__(
+        self,
+        kafka: Any,
+        group: str,
+        topics: Sequence[str],
+        registry: SchemaRegistry,
+        *,
+        stage: str,
+        positions: Positions | None = None,
+    ) -> None:
+        self.stage = stage
+        self._positions = positions
+        self._decoder = AvroDeserializer(registry)
+        self._types: dict[int, EventType | None] = {}
+        try:
+            self._consumer = KafkaConsumer(
+                **client_config(kafka),
+                group_id=group,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                isolation_level="read_committed",
+                max_poll_interval_ms=600_000,
+            )
+            self._consumer.subscribe(list(topics), listener=_SeekOnAssign(self))
+        except KafkaError as exc:
+            raise KafkaUnavailable(f"cannot subscribe to {list(topics)}: {exc}") from exc
+
+    def seek_stored(self, assigned: list[TopicPartition]) -> None:
+        if self._positions is None or not assigned:
+            return
+        stored = self._positions(assigned)
+        for tp in assigned:
+            if tp in stored:
+                self._consumer.seek(tp, stored[tp])
+            else:
+                self._consumer.seek_to_beginning(tp)
+
+    def poll(self, max_records: int, timeout_ms: int = 500) -> Batch:
+        """Up to ``max_records`` records, decoded; an empty batch after ``timeout_ms``."""
+        try:
+            polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        except KafkaError as exc:
+            raise KafkaUnavailable(f"reading events failed: {exc}") from exc
+        batch = Batch()
+        for tp, messages in polled.items():
+            for message in messages:
+                self._add(batch, message)
+            batch.next_offsets[tp] = messages[-1].offset + 1
+        return batch
+
+    def _add(self, batch: Batch, message: Any) -> None:
+        headers = list(message.headers or [])
+        try:
+            decoded = self._decoder.decode(message.value or b"")
+            entry = self._entry(decoded.schema_id)
+        except CodecError as exc:
+            batch.letters.append(self._letter(message, headers, exc.reason, str(exc)))
+            return
+        except RegistryError as exc:
+            raise KafkaUnavailable(f"the schema registry cannot decode events: {exc}") from exc
+        if entry is None:
+            reason = f"schema {decoded.schema_id} is not an event type of the catalogue"
+            batch.letters.append(self._letter(message, headers, UNKNOWN_EVENT_TYPE, reason))
+            return
+        batch.events.append(
+            InEvent(
+                message.topic,
+                message.partition,
+                message.offset,
+                message.key,
+                headers,
+                entry,
+                decoded.value,
+                message.value,
+            )
+        )
+
+    def _entry(self, schema_id: int) -> EventType | None:
+        if schema_id not in self._types:
+            name = self._decoder.writer_schema(schema_id).get("name", "")
+            try:
+                self._types[schema_id] = by_full_name(str(name))
+            except UnknownEventType:
+                self._types[schema_id] = None
+        return self._types[schema_id]
+
+    def _letter(
+        self, message: Any, headers: list[tuple[str, bytes]], reason: str, why: str
+    ) -> Letter:
+        return Letter(
+            reason=reason,
+            message=why,
+            stage=self.stage,
+            source_topic=message.topic,
+            source_partition=message.partition,
+            source_offset=message.offset,
+            key=message.key,
+            value=message.value,
+            original_headers=headers,
+        )
+
+    def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        """Commit group offsets (the position of webhook sinks; lag metrics for others)."""
+        if not offsets:
+            return
+        try:
+            self._consumer.commit(
+                {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()}
+            )
+        except KafkaError as exc:
+            raise KafkaUnavailable(f"committing offsets failed: {exc}") from exc
+
+    def close(self) -> None:
+        try:
+            self._consumer.close(autocommit=False)
+        except KafkaError as exc:
+            log.debug("closing the consumer: %s", exc)

@@ -1,0 +1,263 @@
+"""The validate stage's decision for one ingress record: pass it on, or refuse it.
+
+:meth:`Gate.check` is the whole policy of the axis's gate, without Kafka: decode through
+the registry (once), find the event type in the catalogue, apply the contract's rules,
+check the topic and key fit the event, drop duplicates by ``event_id``, and check the
+status change against the entity's last known status. A valid event passes with its
+original bytes and trusted headers computed from the payload; anything else becomes a
+:class:`~lienthong.consumers.deadletter.Refusal` — data, never an exception, so one bad
+record cannot stop the stream. Only an unreachable registry raises (it is not the
+record's fault: the caller waits and retries, nothing is refused for it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from lienthong.connectors.topics import TopicLayout
+from lienthong.consumers import deadletter as dl
+from lienthong.consumers import headers as h
+from lienthong.consumers.dedup import DedupPolicy, EntityState
+from lienthong.consumers.facets import STATUS_TRACKS, Facets, facets_of, transition_problem_for
+from lienthong.schemas._framing import read_header
+from lienthong.schemas.catalogue import EventType, UnknownEventType, by_full_name
+from lienthong.schemas.codec import AvroDeserializer
+from lienthong.schemas.errors import CodecError, RegistryError, UnknownSchemaId
+from lienthong.schemas.models import EventModel, describe, violations
+
+# An unknown schema id costs a registry round trip; poison records repeat it, so the
+# answer is remembered briefly (a schema registered meanwhile is seen after this).
+UNKNOWN_ID_TTL_MS = 30_000
+
+
+def now_ms() -> int:
+    """Wall-clock time in epoch milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class IngressRecord:
+    """One record as read from an ingress topic."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int | None
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]] = ()
+
+
+@dataclass(frozen=True)
+class Passed:
+    """A valid event: where it goes, with which headers, and the entity's new state."""
+
+    topic: str
+    headers: h.Headers
+    facets: Facets
+    event: EventModel
+    state: EntityState
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A refused record, with everything its dead letter needs."""
+
+    letter: dl.DeadLetter
+
+
+Verdict = Passed | Refused
+
+
+class Gate:
+    """Decides pass or refuse for ingress records; holds only caches, no Kafka."""
+
+    def __init__(
+        self,
+        deserializer: AvroDeserializer,
+        *,
+        layout: TopicLayout,
+        stage: str = "validate",
+        validator: str = "lienthong-worker",
+        policy: DedupPolicy | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self._deserializer = deserializer
+        self._layout = layout
+        self._stage = stage
+        self._validator = validator
+        self._policy = policy or DedupPolicy()
+        self._clock = clock
+        self._types: dict[int, EventType | None] = {}
+        self._unknown_ids: dict[int, int] = {}
+        self._ingress: dict[tuple[str, str], str] = {}
+
+    def check(self, record: IngressRecord, state: EntityState) -> Verdict:
+        """The verdict on ``record`` given its entity's ``state``.
+
+        Raises :class:`~lienthong.schemas.errors.RegistryError` (not UnknownSchemaId)
+        when the registry cannot answer; every other failure is a refusal.
+        """
+        try:
+            return self._check(record, state)
+        except RegistryError:
+            raise
+        except Exception as exc:  # noqa: BLE001  # a bug must cost one record, not the stream
+            return self._refuse(
+                record,
+                dl.Refusal(dl.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"),
+            )
+
+    def _check(self, record: IngressRecord, state: EntityState) -> Verdict:
+        value = record.value
+        if not value:
+            return self._refuse(record, dl.Refusal(dl.TRUNCATED_PAYLOAD, "empty value"))
+        try:
+            entry, decoded = self._decode(value)
+        except CodecError as exc:
+            return self._refuse(record, dl.Refusal(exc.reason, str(exc)))
+        envelope = decoded.get("envelope")
+        agency = _get(envelope, "source_agency")
+        if entry is None:
+            refusal = dl.Refusal(
+                dl.UNKNOWN_EVENT_TYPE,
+                f"schema {read_header(value)} is not an event type of the catalogue",
+                agency=agency,
+            )
+            return self._refuse(record, refusal)
+        try:
+            event = entry.model.from_avro(decoded)
+        except ValidationError as exc:
+            found = violations(exc)
+            first = found[0] if found else {"field": "", "rule": "", "message": ""}
+            refusal = dl.Refusal(
+                dl.INVALID_EVENT,
+                describe(found),
+                field=first["field"],
+                rule=first["rule"],
+                agency=agency,
+                event_id=_get(envelope, "event_id"),
+                event_type=entry.event_type,
+            )
+            return self._refuse(record, refusal)
+        return self._judge(record, state, entry, event)
+
+    def _judge(
+        self, record: IngressRecord, state: EntityState, entry: EventType, event: EventModel
+    ) -> Verdict:
+        facets = facets_of(event)
+
+        def refuse(reason: str, message: str, field: str = "", rule: str = "") -> Refused:
+            refusal = dl.Refusal(
+                reason, message, field, rule, facets.agency, facets.event_id, facets.event_type
+            )
+            return self._refuse(record, refusal)
+
+        expected = self._ingress_topic(facets.agency, facets.event_type)
+        if record.topic != expected:
+            return refuse(
+                dl.WRONG_TOPIC,
+                f"a {facets.event_type} event of agency {facets.agency} belongs on "
+                f"{expected}, not {record.topic}",
+                "envelope.source_agency",
+            )
+        key = record.key.decode("utf-8", "replace") if record.key is not None else None
+        if key != facets.key:
+            return refuse(
+                dl.KEY_MISMATCH,
+                f"the Kafka key is {key!r} but the entity is {facets.key!r} "
+                f"({entry.key_field}); per-entity order needs the entity's id as key",
+                entry.key_field,
+            )
+        if state.has_passed(facets.event_id):
+            return refuse(
+                dl.DUPLICATE_EVENT,
+                f"event {facets.event_id} already passed the gate; this copy is not passed on",
+                "envelope.event_id",
+            )
+        previous = state.status(facets.event_type)
+        problem = transition_problem_for(facets.event_type, previous, facets.status)
+        if problem is not None:
+            track = STATUS_TRACKS[facets.event_type]
+            return refuse(dl.ILLEGAL_TRANSITION, problem, track.field, "status_transition")
+        now = self._clock()
+        tracked = STATUS_TRACKS.get(facets.event_type)
+        new_state = state.passed(
+            facets.event_id,
+            now,
+            self._policy,
+            event_type=facets.event_type,
+            status=facets.status if tracked is not None and tracked.check is not None else None,
+        )
+        headers = h.untrusted_removed(record.headers)
+        headers += h.encode(
+            [
+                *facets.header_pairs(),
+                (h.SCHEMA_ID, str(read_header(record.value or b""))),
+                (h.VALIDATED_BY, self._validator),
+                (h.VALIDATED_AT, str(now)),
+            ]
+        )
+        return Passed(self._layout.canonical(facets.event_type), headers, facets, event, new_state)
+
+    def _decode(self, value: bytes) -> tuple[EventType | None, dict[str, object]]:
+        schema_id = read_header(value)
+        expiry = self._unknown_ids.get(schema_id)
+        if expiry is not None and expiry > self._clock():
+            raise UnknownSchemaId(
+                f"schema id {schema_id} is not in the registry", schema_id=schema_id
+            )
+        try:
+            decoded = self._deserializer.decode(value)
+        except UnknownSchemaId:
+            self._unknown_ids[schema_id] = self._clock() + UNKNOWN_ID_TTL_MS
+            raise
+        return self._event_type(schema_id), decoded.value
+
+    def _event_type(self, schema_id: int) -> EventType | None:
+        if schema_id not in self._types:
+            name = self._deserializer.writer_schema(schema_id).get("name")
+            try:
+                self._types[schema_id] = by_full_name(str(name))
+            except UnknownEventType:
+                self._types[schema_id] = None
+        return self._types[schema_id]
+
+    def _ingress_topic(self, agency: str, event_type: str) -> str:
+        slot = (agency, event_type)
+        topic = self._ingress.get(slot)
+        if topic is None:
+            topic = self._ingress[slot] = self._layout.ingress(agency, event_type)
+        return topic
+
+    def _refuse(self, record: IngressRecord, refusal: dl.Refusal) -> Refused:
+        if refusal.agency is None:
+            # Not decodable: the producer's header is all there is (marked as its claim).
+            claimed = h.text(h.as_dict(record.headers), h.AGENCY)
+            refusal = dl.Refusal(
+                refusal.reason,
+                refusal.message,
+                refusal.field,
+                refusal.rule,
+                f"{claimed} (claimed)" if claimed else None,
+                refusal.event_id,
+                refusal.event_type,
+            )
+        letter = dl.DeadLetter(
+            refusal=refusal,
+            source=dl.Source(record.topic, record.partition, record.offset, record.timestamp_ms),
+            stage=self._stage,
+            first_seen_ms=dl.first_seen(h.as_dict(record.headers), self._clock()),
+        )
+        return Refused(letter)
+
+
+def _get(envelope: object, name: str) -> str | None:
+    if isinstance(envelope, dict):
+        value = envelope.get(name)
+        return None if value is None else str(value)
+    return None

@@ -1,0 +1,75 @@
+"""Kafka header names of the axis, and the small conversions every stage needs.
+
+Headers an agency's producer sets (``lt.event_id``, ``lt.event_type``,
+``lt.source_agency``, ``lt.trace_id``) are hints, never trusted: the gate drops every
+``lt.*`` header it receives and writes its own from the decoded payload, so that routing
+can decide on headers alone. Header values are UTF-8 text; times are epoch milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+Headers = list[tuple[str, bytes]]
+"""Kafka headers as the Python clients take and give them."""
+
+PREFIX = "lt."
+EVENT_ID = "lt.event_id"
+EVENT_TYPE = "lt.event_type"
+AGENCY = "lt.source_agency"
+TRACE_ID = "lt.trace_id"
+# Written by the gate only.
+OCCURRED_AT = "lt.occurred_at"
+UNIT = "lt.unit"
+DISTRICT = "lt.district"
+STATUS = "lt.status"
+RECIPIENTS = "lt.recipients"
+CONFIDENTIALITY = "lt.confidentiality"
+SCHEMA_ID = "lt.schema_id"
+VALIDATED_BY = "lt.validated_by"
+VALIDATED_AT = "lt.validated_at"
+# Written by the route stage.
+ROUTED_BY = "lt.routed_by"
+# Written by `lienthong dlq replay` on a replayed record.
+REPLAY_OF = "lt.replay.of"
+REPLAY_FIRST_SEEN = "lt.replay.first_seen"
+
+FACET_HEADERS: Mapping[str, str] = {
+    "event_id": EVENT_ID,
+    "event_type": EVENT_TYPE,
+    "agency": AGENCY,
+    "trace_id": TRACE_ID,
+    "occurred_at": OCCURRED_AT,
+    "unit": UNIT,
+    "district": DISTRICT,
+    "status": STATUS,
+    "recipients": RECIPIENTS,
+    "confidentiality": CONFIDENTIALITY,
+}
+"""Facet name (as routing rules say it) → the trusted header carrying it."""
+
+MULTI_VALUED = frozenset({"unit", "district", "recipients"})
+"""Facets whose header holds several values, comma-separated."""
+
+
+def as_dict(headers: Iterable[tuple[str, bytes]] | None) -> dict[str, bytes]:
+    """Headers as a dict; for a repeated name the last value wins."""
+    return dict(headers) if headers else {}
+
+
+def text(headers: Mapping[str, bytes], name: str) -> str | None:
+    """The header ``name`` as text, or ``None`` when absent."""
+    value = headers.get(name)
+    return None if value is None else value.decode("utf-8", "replace")
+
+
+def untrusted_removed(headers: Sequence[tuple[str, bytes]] | None) -> Headers:
+    """The headers minus every ``lt.*`` one (other headers, e.g. traceparent, pass)."""
+    if not headers:
+        return []
+    return [(k, v) for k, v in headers if not k.startswith(PREFIX)]
+
+
+def encode(pairs: Iterable[tuple[str, str | None]]) -> Headers:
+    """Text header values as Kafka headers, skipping ``None`` values."""
+    return [(k, v.encode("utf-8")) for k, v in pairs if v is not None]

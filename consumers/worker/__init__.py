@@ -1,0 +1,63 @@
+"""The faust-streaming worker: the validate and route stages (``lienthong worker``).
+
+::
+
+    from lienthong.consumers.worker import WorkerSettings, create_worker, run_worker
+    run_worker(WorkerSettings(rules_path=Path("routes.yaml")), KafkaSettings())
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from lienthong.consumers.worker.app import Worker, create_worker
+from lienthong.consumers.worker.settings import WorkerSettings
+from lienthong.consumers.worker.stages import RouteStage, ValidateStage
+from lienthong.consumers.worker.topics import ENTITY_TABLE, prepare, worker_specs
+from lienthong.settings import KafkaSettings
+
+
+async def serve(settings: WorkerSettings, kafka: KafkaSettings) -> None:
+    """Create the topics, run the worker until SIGINT or SIGTERM, then stop it cleanly."""
+    # Built inside the running loop: faust's services bind to the loop they are made in.
+    worker = create_worker(settings, kafka)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await worker.app.start()
+    logging.getLogger(__name__).warning(
+        "lienthong worker %s ready: %d ingress topics", settings.app_id, len(worker.ingress)
+    )
+    try:
+        await stop.wait()
+    finally:
+        await worker.app.stop()
+
+
+def run_worker(settings: WorkerSettings, kafka: KafkaSettings) -> None:
+    """Run the worker until SIGINT/SIGTERM (blocks).
+
+    A plain asyncio runner rather than ``faust.Worker``: logging and signals behave as
+    in the rest of the CLI, and :func:`serve` runs as well inside another program.
+    """
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(serve(settings, kafka))
+
+
+__all__ = [
+    "ENTITY_TABLE",
+    "RouteStage",
+    "ValidateStage",
+    "Worker",
+    "WorkerSettings",
+    "create_worker",
+    "prepare",
+    "run_worker",
+    "serve",
+    "worker_specs",
+]

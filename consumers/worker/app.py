@@ -1,0 +1,214 @@
+"""``lienthong worker``: the faust-streaming app running the validate and route stages.
+
+    ingress topics ──validate──► lienthong.events.<type>  ──route──► lienthong.sub.<name>
+                        │ refused                                    (rules file, headers)
+                        ▼
+                 lienthong.deadletter (reason headers)
+
+One app id is one consumer group: start more processes with the same settings to share
+partitions. Every topic is created before faust starts (:mod:`.topics`); faust itself
+is not allowed to declare any. Outputs go through one idempotent aiokafka producer
+(acks=all) owned by the app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from aiokafka import AIOKafkaProducer
+from mode import Service
+
+from lienthong.connectors.topics import TopicLayout
+from lienthong.consumers import headers as h
+from lienthong.consumers._kafka import aiokafka_producer, faust_broker, faust_credentials
+from lienthong.consumers.dedup import DedupPolicy, RecentIds
+from lienthong.consumers.gate import Gate
+from lienthong.consumers.routing.watch import RulesWatcher
+from lienthong.consumers.worker.settings import WorkerSettings
+from lienthong.consumers.worker.stages import RouteStage, ValidateStage
+from lienthong.consumers.worker.topics import ENTITY_TABLE, ensure_subscriber_topics, prepare
+from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.schemas.catalogue import catalogue
+from lienthong.schemas.codec import AvroDeserializer
+from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
+from lienthong.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+def _raw() -> faust.Schema[bytes, bytes]:
+    # Bytes in, bytes out: the stages decode themselves, once, and forward the bytes.
+    return faust.Schema(
+        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+
+
+class Sender(Service):
+    """The worker's producer, started before the agents and stopped after them."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._config = config
+        self._producer: AIOKafkaProducer | None = None
+
+    async def on_start(self) -> None:
+        self._producer = AIOKafkaProducer(**self._config)
+        await self._producer.start()
+
+    async def on_stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()  # flushes what is queued first
+            self._producer = None
+
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: h.Headers
+    ) -> Awaitable[Any]:
+        """Queue one record; the returned future resolves when Kafka has it."""
+        if self._producer is None:
+            raise RuntimeError("the worker's producer is not running")
+        future: Awaitable[Any] = await self._producer.send(topic, value, key=key, headers=headers)
+        return future
+
+
+@dataclass
+class Worker:
+    """A configured worker: its faust app and the stages it runs (for tests and stats)."""
+
+    app: faust.App
+    validate: ValidateStage
+    route: RouteStage | None
+    metrics: AxisMetrics
+    ingress: list[str]
+
+
+def _faust_app(settings: WorkerSettings, kafka: KafkaSettings) -> faust.App:
+    store = "rocksdb://" if settings.store == "rocksdb" else "memory://"
+    return faust.App(
+        settings.app_id,
+        broker=faust_broker(kafka),
+        broker_credentials=faust_credentials(kafka),
+        store=store,
+        datadir=str(settings.data_dir),
+        autodiscover=False,
+        # Topics come from axis_topics only; the leader topic is not needed (no
+        # on_leader timers), so faust has nothing to create.
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        table_standby_replicas=0,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        # Bigger fetches and stream buffers: faust's cost is per poll and per hand-over.
+        broker_max_poll_records=max(500, settings.batch_size),
+        stream_buffer_maxsize=max(4096, settings.batch_size * 4),
+        web_enabled=settings.web_port is not None,
+        web_port=settings.web_port or 6066,
+        web_bind="127.0.0.1",
+        web_in_thread=False,
+    )
+
+
+def create_worker(
+    settings: WorkerSettings,
+    kafka: KafkaSettings,
+    *,
+    registry: SchemaRegistry | None = None,
+    metrics: AxisMetrics | None = None,
+) -> Worker:
+    """Create the worker's topics and build its faust app (not started).
+
+    Raises :class:`~lienthong.consumers.errors.WorkerConfigError` and
+    :class:`~lienthong.consumers.errors.RulesError` with what to fix.
+    """
+    layout = TopicLayout(settings.topic_prefix)
+    metrics = metrics or AxisMetrics.create()
+    deserializer = AvroDeserializer(registry or RegistryClient(settings.registry_url))
+    watcher = (
+        RulesWatcher(settings.rules_path, layout, poll_s=settings.rules_poll_s)
+        if settings.rules_path is not None
+        else None
+    )
+    subscribers = watcher.current()[0].rules.subscribers() if watcher else []
+    ingress = prepare(
+        kafka,
+        layout,
+        settings.app_id,
+        partitions=settings.partitions,
+        replication=settings.replication,
+        agencies=settings.agencies,
+        subscribers=subscribers,
+    )
+    app = _faust_app(settings, kafka)
+    sender = Sender(aiokafka_producer(kafka))
+    app.add_dependency(sender)
+
+    table = app.Table(
+        ENTITY_TABLE,
+        default=None,
+        partitions=settings.partitions,
+        schema=_raw(),
+    )
+    gate = Gate(
+        deserializer,
+        layout=layout,
+        validator=settings.app_id,
+        policy=DedupPolicy(
+            max_ids=settings.dedup_ids_per_entity,
+            max_age_ms=int(settings.dedup_max_age_s * 1000),
+        ),
+    )
+    validate = ValidateStage(gate, table, sender.send, layout, metrics)
+    source = app.topic(*ingress, schema=_raw(), allow_empty=True)
+
+    @app.agent(source, name="validate")
+    async def validate_agent(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
+            await validate.handle(events)
+
+    route: RouteStage | None = None
+    if watcher is not None:
+
+        async def new_subscribers(names: list[str]) -> None:
+            await ensure_subscriber_topics(
+                kafka,
+                layout,
+                names,
+                partitions=settings.partitions,
+                replication=settings.replication,
+            )
+
+        route = RouteStage(
+            watcher,
+            sender.send,
+            deserializer,
+            metrics,
+            recent=RecentIds(settings.route_recent_ids),
+            on_new_subscribers=new_subscribers,
+        )
+        canonical = app.topic(
+            *(layout.canonical(t) for t in catalogue()),
+            schema=_raw(),
+            allow_empty=True,
+        )
+        stage = route
+
+        @app.agent(canonical, name="route")
+        async def route_agent(stream: Any) -> None:
+            async for events in stream.take_events(
+                settings.batch_size, within=settings.batch_wait_s
+            ):
+                await stage.handle(events)
+
+    if settings.web_port is not None:
+
+        @app.page("/metrics")
+        async def metrics_page(web: Any, request: Any) -> Any:
+            body, content_type = metrics.exposition()
+            return web.bytes(body, content_type=content_type.split(";")[0])
+
+    return Worker(app=app, validate=validate, route=route, metrics=metrics, ingress=ingress)

@@ -1,0 +1,73 @@
+"""Settings of ``lienthong worker``, from ``LIENTHONG_WORKER_*`` variables (or ``.env``).
+
+Kafka is reached through :class:`lienthong.settings.KafkaSettings` and the registry
+through ``LIENTHONG_REGISTRY_URL``, as for every other service.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _home() -> Path:
+    return Path.home() / ".lienthong" / "worker"
+
+
+class WorkerSettings(BaseSettings):
+    """What one worker process reads, writes and keeps."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LIENTHONG_WORKER_", env_file=".env", extra="ignore"
+    )
+
+    app_id: str = Field(
+        default="lienthong-worker",
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="faust app id: the consumer group, and the prefix of its table topics. "
+        "Workers with the same id share the work.",
+    )
+    topic_prefix: str = Field(
+        default="lienthong",
+        description="Prefix of every axis topic (another prefix gives a separate axis).",
+    )
+    registry_url: str = Field(
+        default="http://127.0.0.1:8081",
+        validation_alias=AliasChoices("LIENTHONG_REGISTRY_URL", "registry_url"),
+        description="Schema registry (Confluent REST API v1).",
+    )
+    rules_path: Path | None = Field(
+        default=None,
+        description="Routing rules (YAML); without it the route stage does not run.",
+    )
+    rules_poll_s: float = Field(
+        default=1.0, gt=0, description="How often the rules file is stat'ed."
+    )
+    store: Literal["memory", "rocksdb"] = Field(
+        default="memory",
+        description="Where the entity table lives: memory (rebuilt from its compacted "
+        "changelog topic at every start; the tested default) or RocksDB on disk through "
+        "rocksdict (recovers from local files; NOT yet working: the worker stalled with it "
+        "in the benchmark, under investigation).",
+    )
+    data_dir: Path = Field(default_factory=_home, description="faust's data (RocksDB) directory.")
+    partitions: int = Field(default=3, ge=1, description="Partitions of the topics it creates.")
+    replication: int = Field(default=1, ge=1, description="Replication of the topics it creates.")
+    agencies: list[str] = Field(
+        default_factory=list,
+        description="Agencies whose ingress topics it creates (others must exist already).",
+    )
+    batch_size: int = Field(default=1000, ge=1, description="Most records handled per batch.")
+    batch_wait_s: float = Field(
+        default=0.05, gt=0, description="Longest wait to fill a batch (latency bound when idle)."
+    )
+    dedup_ids_per_entity: int = Field(default=64, ge=1)
+    dedup_max_age_s: float = Field(default=7 * 86_400.0, gt=0)
+    route_recent_ids: int = Field(default=200_000, ge=1)
+    web_port: int | None = Field(
+        default=None, ge=0, le=65535, description="Serve /metrics on this port (none: no web)."
+    )
+    log_level: str = Field(default="warning")

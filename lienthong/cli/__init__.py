@@ -13,6 +13,7 @@ from lienthong.cli._agencies import agencies_app
 from lienthong.cli._app import app, run
 from lienthong.cli._broker import broker_app
 from lienthong.cli._connect import connect_app
+from lienthong.cli._console import console
 from lienthong.cli._demo import demo
 from lienthong.cli._dlq import dlq_app
 from lienthong.cli._gateway import gateway
@@ -32,6 +33,7 @@ app.add_typer(agencies_app, name="agencies")
 app.command(name="registry")(registry)
 app.add_typer(schemas_app, name="schemas")
 app.command(name="status")(status)
+app.command(name="console")(console)
 app.add_typer(connect_app, name="connect")
 app.command(name="worker")(worker)
 app.command(name="tail")(tail)

@@ -1,0 +1,148 @@
+"""The administrators' console: one static page and the JSON it polls.
+
+GET  /                         the page (no build step: plain HTML, CSS and JS)
+GET  /api/overview             throughput, lag, dead letters by reason, agency health
+GET  /api/deadletters?reason=  the letters of one reason (drill-down)
+POST /api/deadletters/replay   {"reason": ...}: replay them to the gate (once each)
+GET  /api/ioc                  the IOC figures, from the query API of the views
+GET  /healthz, /metrics
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator
+from importlib import resources
+from typing import Any
+
+import httpx
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from lienthong.connectors.topics import TopicLayout
+from lienthong.console._collector import Collector
+from lienthong.consumers.dlq import Letter, Selection, replay
+from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.settings import KafkaSettings
+
+
+class ConsoleSettings(BaseSettings):
+    """Where the console listens and what it reads (``LIENTHONG_CONSOLE_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="LIENTHONG_CONSOLE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=0, le=65535)
+    views_url: str = Field(
+        default="http://127.0.0.1:6066", description="Query API of the materialized views."
+    )
+    ioc_path: str = Field(default="/ioc/summary", description="IOC summary path on views_url.")
+    topic_prefix: str = "lienthong"
+    refresh_s: float = Field(default=2.0, gt=0)
+
+
+def _letter_json(item: Letter) -> dict[str, Any]:
+    letter = item.letter
+    return {
+        "ref": item.ref,
+        "reason": letter.reason,
+        "field": letter.refusal.field,
+        "message": letter.refusal.message,
+        "agency": letter.refusal.agency,
+        "source": f"{letter.source.topic}[{letter.source.partition}]@{letter.source.offset}",
+        "first_seen_ms": letter.first_seen_ms,
+    }
+
+
+def create_app(
+    kafka: KafkaSettings, settings: ConsoleSettings, metrics: AxisMetrics | None = None
+) -> Starlette:
+    """The console application; its collector starts and stops with the app."""
+    metrics = metrics or AxisMetrics.create()
+    layout = TopicLayout(settings.topic_prefix)
+    collector = Collector(kafka, layout, metrics, settings.refresh_s)
+    page = resources.files("lienthong.console").joinpath("static", "index.html")
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(page.read_text("utf-8"))
+
+    async def overview(request: Request) -> Response:
+        snap = collector.snapshot
+        reasons = Counter(item.letter.reason for item in snap.deadletters)
+        return JSONResponse(
+            {
+                "at": snap.at,
+                "broker_up": snap.broker_up,
+                "throughput": snap.throughput,
+                "lag": snap.lag,
+                "deadletters": dict(reasons.most_common()),
+                "deadletter_total": len(snap.deadletters),
+                "agencies": snap.agencies,
+            }
+        )
+
+    async def deadletters(request: Request) -> Response:
+        reason = request.query_params.get("reason")
+        chosen = [
+            _letter_json(x)
+            for x in collector.snapshot.deadletters
+            if reason is None or x.letter.reason == reason
+        ]
+        return JSONResponse({"reason": reason, "letters": chosen[-200:]})
+
+    async def replay_reason(request: Request) -> Response:
+        body = await request.json()
+        reason = str(body.get("reason", ""))
+        if not reason:
+            return JSONResponse({"error": "give the reason to replay"}, status_code=422)
+        report = await run_in_threadpool(
+            replay, kafka, layout, Selection(reasons=frozenset({reason}))
+        )
+        return JSONResponse({"replayed": len(report.replayed), "already": len(report.already)})
+
+    async def ioc(request: Request) -> Response:
+        url = settings.views_url.rstrip("/") + settings.ioc_path
+        try:
+            async with httpx.AsyncClient(timeout=3.0) as client:
+                answer = await client.get(url)
+        except httpx.HTTPError:
+            return JSONResponse({"available": False, "url": url})
+        if answer.status_code != 200:
+            return JSONResponse({"available": False, "url": url})
+        return JSONResponse({"available": True, "url": url, "data": answer.json()})
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "broker_up": collector.snapshot.broker_up})
+
+    async def metrics_page(request: Request) -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        collector.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(collector.stop)
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/api/overview", overview),
+            Route("/api/deadletters", deadletters),
+            Route("/api/deadletters/replay", replay_reason, methods=["POST"]),
+            Route("/api/ioc", ioc),
+            Route("/healthz", healthz),
+            Route("/metrics", metrics_page),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.collector = collector
+    return app

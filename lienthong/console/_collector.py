@@ -1,0 +1,112 @@
+"""Background reading of Kafka for the console: offsets, lag and dead letters.
+
+One thread refreshes a snapshot every few seconds; HTTP handlers only read the latest
+snapshot, so a slow or absent cluster never blocks the page.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from lienthong.connectors.kafka import client_config
+from lienthong.connectors.topics import TopicLayout, topic_segment
+from lienthong.console._overview import OffsetSample, agency_health, throughput
+from lienthong.consumers.dlq import Letter, letters
+from lienthong.monitoring.lag import LagExporter
+from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.settings import KafkaSettings
+
+
+@dataclass
+class Snapshot:
+    """The latest picture of the axis."""
+
+    at: float = 0.0
+    broker_up: bool = False
+    throughput: dict[str, float] = field(default_factory=dict)
+    lag: list[dict[str, Any]] = field(default_factory=list)
+    deadletters: list[Letter] = field(default_factory=list)
+    agencies: list[dict[str, Any]] = field(default_factory=list)
+    topics: dict[str, int] = field(default_factory=dict)
+
+
+class Collector:
+    """Refreshes a :class:`Snapshot` in a daemon thread until :meth:`stop`."""
+
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        layout: TopicLayout,
+        metrics: AxisMetrics,
+        interval_s: float = 2.0,
+    ) -> None:
+        self.kafka, self.layout, self.interval_s = kafka, layout, interval_s
+        self._lag = LagExporter(kafka, metrics)
+        self._metrics = metrics
+        self._previous: OffsetSample | None = None
+        self.snapshot = Snapshot()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="console-collector", daemon=True)
+
+    def start(self) -> Collector:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.snapshot = self.collect()
+            except KafkaError:
+                self.snapshot = Snapshot(at=time.time(), broker_up=False)
+            self._stop.wait(self.interval_s)
+
+    def collect(self) -> Snapshot:
+        """Read the cluster once and build a snapshot."""
+        sample = self._sample()
+        rates = throughput(self._previous, sample, self.layout.prefix)
+        self._previous = sample
+        found = (
+            letters(self.kafka, self.layout.deadletter)
+            if self.layout.deadletter in (sample.ends)
+            else []
+        )
+        # Undecodable records carry "<agency> (claimed)": the header's word, not proven.
+        refused = [topic_segment((x.letter.refusal.agency or "?").split(" ")[0]) for x in found]
+        lags = [
+            {"group": x.group, "topic": x.topic, "partition": x.partition, "lag": x.lag}
+            for x in self._lag.collect()
+        ]
+        return Snapshot(
+            at=time.time(),
+            broker_up=True,
+            throughput=rates,
+            lag=lags,
+            deadletters=found,
+            agencies=agency_health(sample.ends, refused, self.layout.prefix),
+            topics=dict(sample.ends),
+        )
+
+    def _sample(self) -> OffsetSample:
+        consumer = KafkaConsumer(**client_config(self.kafka), request_timeout_ms=5000)
+        try:
+            names = [t for t in consumer.topics() if t.startswith(f"{self.layout.prefix}.")]
+            partitions = [
+                TopicPartition(t, p) for t in names for p in consumer.partitions_for_topic(t) or ()
+            ]
+            ends = consumer.end_offsets(partitions) if partitions else {}
+        finally:
+            consumer.close()
+        totals: dict[str, int] = {}
+        for tp, end in ends.items():
+            totals[tp.topic] = totals.get(tp.topic, 0) + int(end)
+        return OffsetSample(at=time.monotonic(), ends=totals)

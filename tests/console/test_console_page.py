@@ -1,0 +1,120 @@
+"""The console in headless Chromium: real figures, and the dead letters this test caused."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from lienthong.console import ConsoleSettings, create_app
+from lienthong.schemas._framing import header
+from tests.conftest import free_port
+from tests.consumers.conftest import Axis, Raw, WorkerProcess, publish
+from tests.consumers.day import DOSSIER_AGENCY, dossier_events
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(os.environ.get("LIENTHONG_TEST_ARTIFACTS", "build/test-artifacts"))
+
+
+@pytest.fixture
+def console_url(axis: Axis) -> Iterator[str]:
+    port = free_port()
+    settings = ConsoleSettings(
+        port=port,
+        topic_prefix=axis.layout.prefix,
+        refresh_s=0.5,
+        views_url=f"http://127.0.0.1:{free_port()}",
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(axis.kafka, settings), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+def _broken(axis: Axis, good: Raw) -> list[Raw]:
+    return [
+        dataclasses.replace(good, key=b"console-truncated", value=(good.value or b"")[:30]),
+        dataclasses.replace(good, key=b"console-unknown", value=header(987_654) + b"\x00"),
+    ]
+
+
+def _chromium(url: str, *args: str, profile: Path) -> str:
+    assert CHROMIUM is not None
+    result = subprocess.run(
+        [
+            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", f"--user-data-dir={profile}", "--window-size=1400,1000",
+            "--virtual-time-budget=4000", *args, url,
+        ],
+        capture_output=True, text=True, timeout=90, check=True,
+    )  # fmt: skip
+    return result.stdout
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run does)")
+def test_console_shows_throughput_and_our_dead_letters(
+    axis: Axis,
+    start_worker: Callable[..., WorkerProcess],
+    console_url: str,
+    tmp_path: Path,
+) -> None:
+    axis.create_topics([DOSSIER_AGENCY])
+    start_worker(axis)
+    events = [axis.record(e) for e in dossier_events(random.Random(5), 60)]
+    publish(axis.kafka, _broken(axis, events[0]))
+    # Keep events flowing while the page is read, so the rates are live, not zero.
+    feeder = threading.Thread(target=publish, args=(axis.kafka, events, 0.04), daemon=True)
+    feeder.start()
+
+    overview: dict[str, object] = {}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        overview = httpx.get(f"{console_url}/api/overview").json()
+        rates = overview.get("throughput") or {}
+        if (
+            overview.get("deadletter_total", 0) >= 2
+            and isinstance(rates, dict)
+            and rates.get("in", 0)
+        ):
+            break
+        time.sleep(0.3)
+    assert overview.get("deadletter_total", 0) >= 2, overview
+
+    dom = _chromium(console_url, "--dump-dom", profile=tmp_path / "profile")
+    rate_in = re.search(r'id="rate-in">([^<]+)<', dom)
+    assert rate_in is not None
+    assert rate_in.group(1) not in ("–", "0")
+    assert "truncated_payload" in dom
+    assert "unknown_schema_id" in dom
+    # The agency's health row counts the refusals this test caused against it.
+    assert re.search(r"<td>tthcc</td><td>[\d.]+</td><td>2</td>", dom), dom
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "console.png"
+    _chromium(console_url, f"--screenshot={shot}", profile=tmp_path / "profile2")
+    assert shot.stat().st_size > 10_000
+    feeder.join(timeout=30)

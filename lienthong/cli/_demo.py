@@ -1,137 +1,159 @@
-"""``lienthong demo``: a round trip of dossier events through a real broker."""
+"""``lienthong demo``: the whole axis on this machine, fed by simulated agencies."""
 
 from __future__ import annotations
 
-import json
+import shutil
+import signal
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
 
 import typer
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from rich.console import Console
-from rich.table import Table
 
 from lienthong.broker import LocalBroker
-from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics, producer_config
-from lienthong.schemas.reference import communes_2024, procedures
+from lienthong.connectors.topics import canonical_topic
+from lienthong.demo._feed import Feed
+from lienthong.demo._services import Service
+from lienthong.demo.simulation import (
+    CASE_AGENCIES,
+    DOCUMENT_AGENCY,
+    DOSSIER_AGENCY,
+    FEEDBACK_AGENCY,
+)
+from lienthong.producers import Publisher, PublisherSettings
+from lienthong.producers.gateway import KeyStore
+from lienthong.schemas.catalogue import catalogue
+from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
 
-DEMO_TOPIC = "lienthong.demo.dossier"
-# The national portal's status codes (reference/dossier_status_codes.md): a dossier is
-# registered (1), received (2), processed (4), finished (9) and its result returned (10).
-_LIFECYCLE = (1, 2, 4, 9, 10)
 console = Console()
+AGENCIES = (DOSSIER_AGENCY, *CASE_AGENCIES, FEEDBACK_AGENCY, DOCUMENT_AGENCY)
+URLS = {
+    "registry": "http://127.0.0.1:8081",
+    "gateway": "http://127.0.0.1:8080",
+    "worker": "http://127.0.0.1:6066",
+    "console": "http://127.0.0.1:8090",
+}
+ROUTES = """\
+# Demo routing: who downstream gets what (see `lienthong routes check`).
+version: 1
+rules:
+  - name: ioc-sees-everything
+    match: {}
+    to: [ioc]
+  - name: portal-follows-dossiers
+    match: {event_type: [dossier.lifecycle, dossier.progress]}
+    to: [citizen-portal]
+  - name: disease-map
+    match: {event_type: [case.epidemic, case.quarantine_zone]}
+    to: [epidemic-map]
+"""
 
 
-def sample_dossier_events(count: int, now: datetime) -> list[dict[str, Any]]:
-    """Dossier status events built from the reference procedures and communes."""
-    coded = [p for p in procedures() if p.code]
-    units = communes_2024()
-    events: list[dict[str, Any]] = []
-    for n in range(count):
-        procedure, unit = coded[n % len(coded)], units[(7 * n) % len(units)]
-        dossier_no = f"{unit.code}-{now:%y%m%d}-{n + 1:04d}"
-        for step, status in enumerate(_LIFECYCLE[: 2 + n % 4]):
-            events.append(
-                {
-                    "event_id": str(uuid.uuid4()),
-                    "event_type": "dossier.status_changed",
-                    "occurred_at": (now + timedelta(minutes=step)).isoformat(),
-                    "MaHoSo": dossier_no,
-                    "MaTTHC": procedure.code,
-                    "TenTTHC": procedure.name,
-                    "DonViXuLy": unit.name,
-                    "TrangThaiHoSo": status,
-                }
-            )
-    return events
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
-def _ensure_broker(settings: KafkaSettings) -> LocalBroker | None:
-    """Start the local broker when the settings point at it and it is down."""
-    broker = LocalBroker(LocalBrokerSettings())
-    if settings.bootstrap_servers != broker.bootstrap or broker.pid() is not None:
-        return None
-    console.print(f"Starting a local Kafka broker at {broker.bootstrap} ...")
-    seconds = broker.start()
-    console.print(f"  ready in {seconds:.1f}s")
-    return broker
-
-
-def _read_back(
-    settings: KafkaSettings, start: dict[TopicPartition, int], expected: int
-) -> list[dict[str, Any]]:
-    consumer = KafkaConsumer(**client_config(settings), enable_auto_commit=False)
-    try:
-        consumer.assign(list(start))
-        for partition, offset in start.items():
-            consumer.seek(partition, offset)
-        received: list[dict[str, Any]] = []
-        deadline = time.monotonic() + 30
-        while len(received) < expected and time.monotonic() < deadline:
-            for records in consumer.poll(timeout_ms=500).values():
-                received.extend(json.loads(r.value) for r in records)
-        return received
-    finally:
-        consumer.close()
+def _services(home: Path, kafka: KafkaSettings) -> list[Service]:
+    env = {
+        "LIENTHONG_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "LIENTHONG_REGISTRY_URL": URLS["registry"],
+        "LIENTHONG_GATEWAY_KEYS_PATH": str(home / "keys.sqlite3"),
+        "LIENTHONG_GATEWAY_IDEMPOTENCY_PATH": str(home / "idempotency.sqlite3"),
+        "LIENTHONG_GATEWAY_SPOOL_PATH": str(home / "gateway-spool.sqlite3"),
+    }
+    rules = home / "routes.yaml"
+    rules.write_text(ROUTES, encoding="utf-8")
+    agencies = [arg for a in AGENCIES for arg in ("--agency", a)]
+    return [
+        Service("registry", ["registry"], f"{URLS['registry']}/readyz", home / "registry.log", env),
+        Service(
+            "worker",
+            ["worker", "--rules", str(rules), "--store", "memory", "--metrics-port", "6066",
+             "--app-id", "lienthong-demo", *agencies],
+            f"{URLS['worker']}/metrics",
+            home / "worker.log",
+            env,
+        ),
+        Service("gateway", ["gateway"], f"{URLS['gateway']}/healthz", home / "gateway.log", env),
+        Service("console", ["console"], f"{URLS['console']}/healthz", home / "console.log", env),
+    ]  # fmt: skip
 
 
 def demo(
-    dossiers: Annotated[int, typer.Option(help="How many dossiers to simulate.")] = 6,
-    keep_broker: Annotated[
-        bool, typer.Option("--keep-broker", help="Leave a broker the demo started running.")
-    ] = False,
+    duration: Annotated[
+        float | None,
+        typer.Option(help="Stop by itself after this many seconds (default: until Ctrl-C)."),
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(help="Logs, keys and spools, wiped first (default ~/.lienthong/demo)."),
+    ] = None,
 ) -> None:
-    """Publish dossier status events to Kafka and read them back, in order per dossier.
+    """Run the whole axis with simulated agencies: broker, schema registry, worker,
+    ingestion gateway and console, fed with realistic dossiers, case reports, feedback
+    and documents from the reference data, including a small share of bad input.
 
-    Uses LIENTHONG_BOOTSTRAP_SERVERS; when that is the local broker and it is not
-    running, the demo starts it (and stops it afterwards unless --keep-broker).
+    Open the console URL it prints; Ctrl-C stops every process it started.
     """
-    settings = KafkaSettings()
-    started = _ensure_broker(settings)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    home = home or Path.home() / ".lienthong" / "demo"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    kafka = KafkaSettings()
+    broker = LocalBroker(LocalBrokerSettings())
+    started_broker = kafka.bootstrap_servers == broker.bootstrap and broker.pid() is None
+    services = _services(home, kafka)
+    feed: Feed | None = None
+    publisher: Publisher | None = None
     try:
-        ensure_topics(settings, [TopicSpec(DEMO_TOPIC, partitions=3)])
-        events = sample_dossier_events(dossiers, datetime.now(UTC))
-        probe = KafkaConsumer(**client_config(settings))
-        partitions = [TopicPartition(DEMO_TOPIC, p) for p in probe.partitions_for_topic(DEMO_TOPIC)]
-        start = probe.end_offsets(partitions)
-        probe.close()
-        producer = KafkaProducer(**producer_config(settings))
-        for event in events:
-            producer.send(
-                DEMO_TOPIC,
-                key=event["MaHoSo"].encode(),
-                value=json.dumps(event, ensure_ascii=False).encode(),
-            )
-        producer.flush()
-        producer.close()
-        console.print(f"Published {len(events)} events for {dossiers} dossiers to {DEMO_TOPIC}")
-        received = _read_back(settings, start, len(events))
-        _report(events, received)
+        if started_broker:
+            with console.status("Starting the Kafka broker..."):
+                broker.start()
+        gateway_key = KeyStore(home / "keys.sqlite3").add(DOSSIER_AGENCY, "demo")[1]
+        with console.status("Starting registry, worker, gateway and console..."):
+            for service in services:
+                service.start()
+            services[0].wait_ready()
+            with RegistryClient(URLS["registry"]) as registry:
+                for name, entry in catalogue().items():
+                    registry.register(f"{canonical_topic(name)}-value", entry.schema_str)
+            for service in services[1:]:
+                service.wait_ready()
+        publisher = Publisher(kafka, PublisherSettings(spool_path=home / "sdk-spool.sqlite3"))
+        feed = Feed(kafka, publisher, URLS["gateway"], gateway_key.get_secret_value())
+        console.print("[bold green]The axis is running.[/] Open:")
+        console.print(f"  console (administrators)  {URLS['console']}")
+        console.print(f"  gateway API docs          {URLS['gateway']}/docs")
+        console.print(f"  schema registry           {URLS['registry']}/subjects")
+        console.print(f"  worker metrics            {URLS['worker']}/metrics")
+        console.print(f"Logs in {home}. Ctrl-C stops everything.")
+        _run(feed, duration)
+    except KeyboardInterrupt:
+        pass
     finally:
-        if started is not None and not keep_broker:
-            started.stop()
-            console.print("Stopped the local broker the demo started.")
+        console.print("Stopping...")
+        if feed is not None:
+            feed.close()
+        if publisher is not None:
+            publisher.close()
+        for service in reversed(services):
+            service.stop()
+        if started_broker:
+            broker.stop()
+        if feed is not None:
+            c = feed.counts
+            console.print(
+                f"Sent {c.gateway} events through the gateway, {c.sdk} with the SDK and "
+                f"{c.broken} broken records. Everything the demo started has stopped."
+            )
 
 
-def _report(sent: list[dict[str, Any]], received: list[dict[str, Any]]) -> None:
-    table = Table(title=f"Read back from {DEMO_TOPIC}")
-    for column in ("MaHoSo", "TTHC", "statuses in order received"):
-        table.add_column(column)
-    by_dossier: dict[str, list[int]] = {}
-    names: dict[str, str] = {}
-    for event in received:
-        by_dossier.setdefault(event["MaHoSo"], []).append(event["TrangThaiHoSo"])
-        names[event["MaHoSo"]] = event["TenTTHC"]
-    for dossier, statuses in by_dossier.items():
-        table.add_row(dossier, names[dossier], " → ".join(map(str, statuses)))
-    console.print(table)
-    expected: dict[str, list[int]] = {}
-    for event in sent:
-        expected.setdefault(event["MaHoSo"], []).append(event["TrangThaiHoSo"])
-    if expected != by_dossier:
-        console.print("[red]The events did not come back complete and in order.[/]")
-        raise typer.Exit(1)
-    console.print(f"[green]All {len(received)} events came back, in order per dossier.[/]")
+def _run(feed: Feed, duration: float | None) -> None:
+    ends = time.monotonic() + duration if duration is not None else None
+    while ends is None or time.monotonic() < ends:
+        began = time.monotonic()
+        feed.step()
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - began)))

@@ -1,0 +1,7 @@
+"""The whole axis on one machine with simulated agencies (``lienthong demo``).
+
+:mod:`.simulation` builds realistic events from the reference data (also used by the
+tests); :mod:`._services` starts and stops the services as child processes;
+:mod:`._feed` plays the agencies: the one-stop centre over the HTTP gateway, the others
+through the SDK, and a broken system now and then that sends bytes the gate refuses.
+"""

@@ -1,0 +1,3 @@
+from tests.consumers.conftest import axis, start_worker
+
+__all__ = ["axis", "start_worker"]

@@ -1,0 +1,74 @@
+"""What the metrics cost per event, beside the gate's own work, in one run.
+
+Run: .venv/bin/python bench/bench_metrics.py
+Target (issue 8): metrics at most 3 % of the pipeline's per-event cost.
+
+The pipeline cost is the worker's per-event work without Kafka: the gate's decode,
+contract validation, transition and duplicate checks, and its trusted headers. The
+metrics cost is what the worker records per event (bound children of events in and out,
+and one latency observation), measured the same way.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import interpreter, rates  # noqa: E402
+from lienthong.connectors.topics import TopicLayout  # noqa: E402
+from lienthong.consumers.dedup import EntityState  # noqa: E402
+from lienthong.consumers.gate import Gate, IngressRecord  # noqa: E402
+from lienthong.demo.simulation import dossier_events  # noqa: E402
+from lienthong.monitoring.metrics import AxisMetrics  # noqa: E402
+from lienthong.producers import EventEncoder  # noqa: E402
+from lienthong.schemas.codec import AvroDeserializer  # noqa: E402
+from lienthong.schemas.registry_client import InMemoryRegistry  # noqa: E402
+
+N = 5_000
+
+
+def main() -> None:
+    registry = InMemoryRegistry()
+    encoder = EventEncoder(registry)
+    layout = TopicLayout()
+    events = list(dossier_events(random.Random(1), 400))
+    records = [
+        IngressRecord(r.topic, 0, n, int(time.time() * 1000), r.key, r.value, tuple(r.headers))
+        for n, r in enumerate(encoder.encode(e) for e in events)
+    ]
+    gate = Gate(AvroDeserializer(registry), layout=layout)
+    empty = EntityState()
+    metrics = AxisMetrics.create()
+    in_child = metrics.events_in.labels("lienthong.ingress.tthcc.dossier.lifecycle", "TTHCC", "x")
+    out_child = metrics.events_out.labels("lienthong.events.dossier.lifecycle", "TTHCC", "x")
+    latency = metrics.event_latency.labels("validate")
+    cursor = {"n": 0}
+
+    def pipeline() -> None:
+        record = records[cursor["n"] % len(records)]
+        cursor["n"] += 1
+        gate.check(record, empty)
+
+    def metrics_per_event() -> None:
+        in_child.inc()
+        out_child.inc()
+        latency.observe(0.012)
+
+    measured = rates({"pipeline": pipeline, "metrics": metrics_per_event}, N)
+    pipeline_us = 1e6 / measured["pipeline"]
+    metrics_us = 1e6 / measured["metrics"]
+    print(f"interpreter: {interpreter()}")
+    print(f"gate per event (decode, validate, checks, headers): {pipeline_us:8.1f} µs")
+    print(f"metrics per event (2 bound counters + 1 histogram):  {metrics_us:8.2f} µs")
+    print(
+        f"metrics share of the per-event cost: {metrics_us / (pipeline_us + metrics_us):.1%}"
+        " (target <= 3 %)"
+    )
+
+
+if __name__ == "__main__":
+    main()

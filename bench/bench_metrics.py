@@ -18,15 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import interpreter, rates  # noqa: E402
-from lienthong.connectors.topics import TopicLayout  # noqa: E402
-from lienthong.consumers.dedup import EntityState  # noqa: E402
-from lienthong.consumers.gate import Gate, IngressRecord  # noqa: E402
-from lienthong.demo.simulation import dossier_events  # noqa: E402
-from lienthong.monitoring.metrics import AxisMetrics  # noqa: E402
-from lienthong.producers import EventEncoder  # noqa: E402
-from lienthong.schemas.codec import AvroDeserializer  # noqa: E402
-from lienthong.schemas.registry_client import InMemoryRegistry  # noqa: E402
+from bench._common import interpreter, rates
+from lienthong.connectors.topics import TopicLayout
+from lienthong.consumers.dedup import EntityState
+from lienthong.consumers.gate import Gate, IngressRecord
+from lienthong.demo.simulation import dossier_events
+from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.producers import EventEncoder
+from lienthong.schemas.codec import AvroDeserializer
+from lienthong.schemas.registry_client import InMemoryRegistry
 
 N = 5_000
 

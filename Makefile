@@ -6,7 +6,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || ech
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup jars lint test test-unit demo bench clean
+.PHONY: help system-deps setup jars lint test test-unit demo bench clean
 
 help:
 	@echo "make demo       set up, then run the axis with simulated agencies on a local broker"
@@ -26,6 +26,9 @@ $(STAMP): pyproject.toml $(SOURCE_DIRS)
 
 setup: $(STAMP)
 
+system-deps:
+	bash .ci/system-deps
+
 jars: setup
 	$(BIN)/lienthong broker fetch
 
@@ -34,13 +37,13 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint jars
+test: system-deps lint jars
 	$(BIN)/pytest
 
 test-unit: setup
 	$(BIN)/pytest -m "not kafka"
 
-demo: jars
+demo: system-deps jars
 	$(BIN)/lienthong demo
 
 clean:

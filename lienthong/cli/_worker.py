@@ -13,31 +13,26 @@ from lienthong.settings import KafkaSettings
 
 err_console = Console(stderr=True)
 
-_HELP = """Run the axis's worker: every ingress event is validated once, then routed.
-
-validate: reads every lienthong.ingress.* topic, decodes through the schema registry,
-applies the contracts' rules and the legal status transitions (against each entity's
-last status, kept in a table), and drops duplicate event ids. Valid events go, as the
-same bytes with trusted lt.* headers, to lienthong.events.<type>; the rest go to
-lienthong.deadletter with the reason in lt.dlq.* headers (see `lienthong dlq`).
-
-route: sends each valid event to the subscriber topics (lienthong.sub.<name>) the rules
-file names, deciding on headers. Edit the file while it runs: it is reloaded within a
-second, and a broken file is refused (the old rules stay) — check it first with
-`lienthong routes check FILE`.
-
-Examples:
-
-  lienthong worker --rules routes.yaml
-
-  lienthong worker --rules routes.yaml --agency 000.00.00.H30 --agency SYT
-
-  LIENTHONG_WORKER_STORE=memory lienthong worker --rules routes.yaml --metrics-port 6066
-
-Start more processes with the same --app-id to share the partitions. Settings also come
-from LIENTHONG_WORKER_* variables (e.g. LIENTHONG_WORKER_RULES_PATH), Kafka from
-LIENTHONG_BOOTSTRAP_SERVERS and the registry from LIENTHONG_REGISTRY_URL.
-"""
+_HELP = (
+    "Run the axis's worker: every ingress event is validated once, then routed.\n\n"
+    "validate: reads every lienthong.ingress.* topic, decodes through the schema "
+    "registry, applies the contracts' rules and the legal status transitions (against "
+    "each entity's last status, kept in a table), and drops duplicate event ids. Valid "
+    "events go, as the same bytes with trusted lt.* headers, to lienthong.events.<type>; "
+    "the rest go to lienthong.deadletter with the reason in lt.dlq.* headers (see "
+    "`lienthong dlq`).\n\n"
+    "route: sends each valid event to the subscriber topics (lienthong.sub.<name>) the "
+    "rules file names, deciding on headers. Edit the file while it runs: it is reloaded "
+    "within a second, and a broken file is refused (the old rules stay) — check it first "
+    "with `lienthong routes check FILE`.\n\n"
+    "Examples:\n\n"
+    "  lienthong worker --rules routes.yaml\n\n"
+    "  lienthong worker --rules routes.yaml --agency 000.00.00.H30 --agency SYT\n\n"
+    "  LIENTHONG_WORKER_STORE=memory lienthong worker --rules routes.yaml --metrics-port 6066\n\n"
+    "Start more processes with the same --app-id to share the partitions. Settings also "
+    "come from LIENTHONG_WORKER_* variables (e.g. LIENTHONG_WORKER_RULES_PATH), Kafka "
+    "from LIENTHONG_BOOTSTRAP_SERVERS and the registry from LIENTHONG_REGISTRY_URL. "
+)
 
 
 def worker(  # noqa: PLR0917  # one parameter per CLI option

@@ -34,17 +34,28 @@ Send = Callable[[str, bytes | None, bytes | None, h.Headers], Awaitable[Awaitabl
 
 
 class _Children:
-    """Metric children bound once per label set: ~1 µs per inc instead of ~4 µs."""
+    """Counts per label set, added to the metric once per batch.
+
+    A bound child's ``inc()`` costs ~1 µs (a lock and a float); tallying in a dict and
+    adding once per label set per batch makes the metrics cost per event negligible.
+    """
 
     def __init__(self, family: Counter) -> None:
         self._family = family
         self._bound: dict[tuple[str, ...], Any] = {}
+        self._pending: dict[tuple[str, ...], int] = {}
 
     def inc(self, *labels: str) -> None:
-        child = self._bound.get(labels)
-        if child is None:
-            child = self._bound[labels] = self._family.labels(*labels)
-        child.inc()
+        self._pending[labels] = self._pending.get(labels, 0) + 1
+
+    def flush(self) -> None:
+        """Add the batch's tallies to the metric (after Kafka acknowledged the batch)."""
+        for labels, count in self._pending.items():
+            child = self._bound.get(labels)
+            if child is None:
+                child = self._bound[labels] = self._family.labels(*labels)
+            child.inc(count)
+        self._pending.clear()
 
 
 def _record(message: Any) -> IngressRecord:
@@ -141,6 +152,8 @@ class ValidateStage:
             with event_context(event):
                 self._table[key] = state.to_bytes()
         await asyncio.gather(*deliveries)
+        for children in (self._in, self._out, self._failures, self._dead):
+            children.flush()
 
 
 class RouteStage:
@@ -206,3 +219,4 @@ class RouteStage:
                 self._latency.observe(max(0.0, (now_ms() - int(occurred)) / 1000))
             self.routed += 1
         await asyncio.gather(*deliveries)
+        self._out.flush()

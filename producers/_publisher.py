@@ -130,8 +130,13 @@ class Publisher:
                 try:
                     future = self._link.send(record)
                 except KafkaUnavailable as exc:
-                    self._go_offline(exc)
-                    spooled = self._to_spool(record, in_caller=True)
+                    # Spool first, then go offline: the drainer marks the publisher
+                    # online whenever it finds the spool empty, so the other order lets
+                    # it flip back online between the two steps.
+                    try:
+                        spooled = self._to_spool(record, in_caller=True)
+                    finally:
+                        self._go_offline(exc)
         if spooled is not None:
             # Outside the lock: a callback may publish again.
             callback(spooled)
@@ -158,11 +163,11 @@ class Publisher:
             log.error("event %s refused: %s", record.event_id, str(error))
             on_delivery(Delivery(record.event_id, record.topic, error=error))
             return
-        # Offline and spooled under the routing lock: no later event of this key can
-        # slip past it (a publishing thread sees "offline" only once it is spooled).
+        # Spooled and offline under the routing lock: no later event of this key can
+        # slip past it (a publishing thread decides under the same lock).
         with self._route:
-            self._go_offline(exc)
             delivery = self._to_spool(record, in_caller=False)
+            self._go_offline(exc)  # after spooling: see send_record
         on_delivery(delivery)  # outside the lock: a callback may publish again
 
     def _to_spool(self, record: Record, *, in_caller: bool) -> Delivery:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from lienthong.producers.gateway import GatewaySettings, KeyStore, create_app
 from lienthong.settings import KafkaSettings
@@ -174,3 +175,25 @@ def test_the_kafka_python_producer_with_its_spool_serves_the_gateway_too(
         assert client.get("/readyz").json()["kafka"] is True
         assert setup.produced() == 5
     keys.close()
+
+
+def _metric(text: str, sample: str) -> float:
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == sample
+    )
+
+
+def test_metrics_move_by_the_burst(gateway: Setup) -> None:
+    before = gateway.client.get("/metrics").text
+    events = [dossier_json(dossier(f"H30-M-{n}", agency=gateway.agency)) for n in range(7)]
+    assert gateway.post("/v1/events/batch", {"events": events}).status_code == 200
+    after = gateway.client.get("/metrics").text
+    moved = _metric(after, "lienthong_events_in_total") - _metric(
+        before, "lienthong_events_in_total"
+    )
+    assert moved == 7
+    requests = "lienthong_http_request_duration_seconds_count"
+    assert _metric(after, requests) - _metric(before, requests) >= 1

@@ -153,6 +153,12 @@ def create_worker(
         partitions=settings.partitions,
         schema=_raw(),
     )
+    # faust derives a table's changelog serializers from key_type/value_type ("json" for
+    # bytes), not from schema: without this, recovery json-decodes raw keys and stalls
+    # (issue 6's restart tests found it).
+    untyped: Any = table  # faust's TableT declares neither the attributes nor the method
+    untyped.key_serializer = untyped.value_serializer = "raw"
+    untyped.changelog_topic = untyped._new_changelog_topic()  # made eagerly, with "json"
     gate = Gate(
         deserializer,
         layout=layout,
@@ -203,6 +209,13 @@ def create_worker(
                 settings.batch_size, within=settings.batch_wait_s
             ):
                 await stage.handle(events)
+
+    # Materialized views and their query API (issue 6), only with LIENTHONG_VIEWS_ENABLED.
+    from lienthong.consumers.views import register_views  # noqa: PLC0415  # views import worker
+
+    register_views(
+        app, settings, kafka, deserializer=deserializer, send=sender.send, metrics=metrics
+    )
 
     if settings.web_port is not None:
 

@@ -1,0 +1,304 @@
+"""Events/s through validate → route → materialize, beside three references, and p99 latency.
+
+Starts its own Kafka broker (LocalBroker in a temporary folder, free ports) and schema
+registry, publishes N dossier events (lifecycle and progress, a realistic mix) to their
+ingress topics, then measures in one run:
+
+- views: the worker (one process, in this process) with the views on, from start until
+  every event is applied to the tables (validate → canonical topic → route → materialize);
+- (a) raw aiokafka reading the same ingress topics to their end (no decoding);
+- (b) a straightforward faust agent: event by event, decode, validate (pydantic),
+  re-encode, ``await topic.send()``, count in a table;
+- (c) the floor: decode, validate and the table update (pure update + JSON) in a tight
+  loop over the same bytes, no Kafka;
+- p99 event-to-queryable latency: fresh events published at 1,000/s into the running
+  worker, from send to the table write that makes them visible to the API.
+
+    .venv/bin/python -m bench.bench_views [N] [--memory]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import faust
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from bench._common import interpreter
+from lienthong.broker import LocalBroker
+from lienthong.connectors.kafka import ensure_topics
+from lienthong.connectors.topics import TopicLayout, axis_topics
+from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
+from lienthong.consumers.views import views_of
+from lienthong.consumers.views.entities import APPLIERS
+from lienthong.consumers.worker import WorkerSettings, create_worker
+from lienthong.producers import EventEncoder
+from lienthong.registry import RegistryServer, RegistrySettings
+from lienthong.schemas.catalogue import catalogue, event_type
+from lienthong.schemas.codec import AvroDeserializer
+from lienthong.schemas.models import EventModel
+from lienthong.schemas.registry_client import RegistryClient
+from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from tests.conftest import free_port
+from tests.consumers.day import DOSSIER_AGENCY, dossier_events
+
+PARTITIONS = 3
+Rec = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
+
+
+async def _publish(kafka: KafkaSettings, records: list[Rec], rate: float = 0.0) -> list[float]:
+    """Publish in order; with ``rate``, paced at that many per second. Returns send times."""
+    producer = AIOKafkaProducer(**aiokafka_producer(kafka))
+    await producer.start()
+    sent: list[float] = []
+    try:
+        futures = []
+        began = time.perf_counter()
+        for i, (t, k, v, hs) in enumerate(records):
+            if rate:
+                delay = began + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            sent.append(time.time())
+            futures.append(await producer.send(t, v, key=k, headers=hs))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return sent
+
+
+async def _raw(kafka: KafkaSettings, topics: list[str], n: int) -> float:
+    consumer = AIOKafkaConsumer(**aiokafka_client(kafka), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        began, seen = time.perf_counter(), 0
+        while seen < n:
+            for messages in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
+                seen += len(messages)
+        return n / (time.perf_counter() - began)
+    finally:
+        await consumer.stop()
+
+
+async def _straightforward(
+    kafka: KafkaSettings, registry_url: str, topics: list[str], out: str, n: int, home: Path
+) -> float:
+    """(b): the agent one writes first, event by event, awaiting each send."""
+    deserializer = AvroDeserializer(RegistryClient(registry_url))
+    encoder = EventEncoder(RegistryClient(registry_url))
+    app = faust.App(
+        f"bench-plain-{uuid.uuid4().hex[:6]}",
+        broker=f"kafka://{kafka.bootstrap_servers}",
+        store="memory://",
+        datadir=str(home / "plain"),
+        autodiscover=False,
+        web_enabled=False,
+        topic_partitions=PARTITIONS,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+    )
+    raw: faust.Schema[bytes, bytes] = faust.Schema(
+        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+    counts = app.Table("counts", default=int, partitions=PARTITIONS)
+    sink = app.topic(out, schema=raw)
+    done = asyncio.Event()
+    seen = 0
+
+    @app.agent(app.topic(*topics, schema=raw))
+    async def plain(stream: Any) -> None:
+        nonlocal seen
+        async for key, value in stream.items():
+            record = deserializer.decode(value).value
+            model = event_type(record["envelope"]["event_type"]).model.from_avro(record)
+            encoded = encoder.encode(model)
+            await sink.send(key=key, value=encoded.value)
+            counts[model.envelope.event_type] += 1
+            seen += 1
+            if seen >= n:
+                done.set()
+
+    began = time.perf_counter()
+    await app.start()
+    try:
+        await asyncio.wait_for(done.wait(), timeout=300)
+        return n / (time.perf_counter() - began)
+    finally:
+        await app.stop()
+
+
+def _floor(records: list[Rec], registry_url: str) -> float:
+    """(c): decode, validate, apply and JSON-encode each record, table = a dict."""
+    deserializer = AvroDeserializer(RegistryClient(registry_url))
+    table: dict[bytes, bytes] = {}
+
+    def once() -> float:
+        table.clear()
+        began = time.perf_counter()
+        for _, key, value, _ in records:
+            record = deserializer.decode(value).value
+            kind = record["envelope"]["event_type"]
+            event_type(kind).model.from_avro(record)
+            _, apply = APPLIERS[kind]
+            old = table.get(key)
+            new = apply(None if old is None else json.loads(old), record)
+            if new is not None:
+                table[key] = json.dumps(new, ensure_ascii=False).encode()
+        return len(records) / (time.perf_counter() - began)
+
+    once()  # warm the registry cache and lazily built paths
+    return max(once() for _ in range(3))
+
+
+def _records(encoder: EventEncoder, layout: TopicLayout, events: list[EventModel]) -> list[Rec]:
+    out = []
+    for event in events:
+        record = encoder.encode(event)
+        topic = layout.ingress(DOSSIER_AGENCY, event.envelope.event_type)
+        out.append((topic, record.key, record.value, list(record.headers)))
+    return out
+
+
+def _fresh(count: int, tag: str) -> list[EventModel]:
+    """Dossier events with numbers no earlier run used (the gate checks transitions)."""
+    events = list(dossier_events(random.Random(tag), count))
+    return [e.model_copy(update={"MaHoSo": f"{e.MaHoSo}{tag}"}) for e in events]  # type: ignore[attr-defined]
+
+
+async def _views(
+    kafka: KafkaSettings, settings: WorkerSettings, n: int, latency_records: list[Rec]
+) -> tuple[float, float, list[float]]:
+    os.environ["LIENTHONG_VIEWS_ENABLED"] = "true"
+    worker = create_worker(settings, kafka)
+    views = views_of(worker.app)
+    assert views is not None
+    applied_at: dict[str, float] = {}
+
+    def hook(_event_type: str, event_id: str, at_ms: int) -> None:
+        applied_at.setdefault(event_id, at_ms / 1000)
+
+    views.on_applied.append(hook)
+    began = time.perf_counter()
+    await worker.app.start()
+    started = time.perf_counter()
+    try:
+        deadline = time.monotonic() + 300
+        while views.applied < n:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"views applied {views.applied} of {n} in 300 s (validate passed "
+                    f"{worker.validate.passed}, refused {worker.validate.refused}, "
+                    f"duplicates {views.duplicates}, undecodable {views.undecodable})"
+                )
+            await asyncio.sleep(0.02)
+        done = time.perf_counter()
+        # route reads the canonical topics beside materialize: let it drain its backlog
+        # first, or the latency run measures that backlog instead of the pipeline.
+        while worker.route is not None and worker.route.routed < n:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)
+        sent = await _publish(kafka, latency_records, rate=1000.0)
+        ids = [dict(r[3]).get("lt.event_id", b"").decode() for r in latency_records]
+        deadline = time.monotonic() + 30
+        while not all(i in applied_at for i in ids) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        await worker.app.stop()
+    latencies = sorted(applied_at[i] - s for i, s in zip(ids, sent, strict=True) if i in applied_at)
+    return n / (done - began), n / (done - started), latencies
+
+
+def run(kafka: KafkaSettings, registry_url: str, home: Path, wanted: int) -> None:
+    layout = TopicLayout("bench" + uuid.uuid4().hex[:6])
+    ensure_topics(
+        kafka,
+        axis_topics(
+            list(catalogue()),
+            [DOSSIER_AGENCY],
+            layout=layout,
+            subscribers=["ioc"],
+            partitions=PARTITIONS,
+        ),
+    )
+    encoder = EventEncoder(RegistryClient(registry_url))
+    events = list(dossier_events(random.Random(1), wanted // 5 + 1))[:wanted]
+    records = _records(encoder, layout, events)
+    latency_records = _records(encoder, layout, _fresh(1000, "L")[:5000])
+    asyncio.run(_publish(kafka, records))
+    n = len(records)
+    topics = sorted({r[0] for r in records})
+    rules = home / "routes.yaml"
+    rules.write_text("version: 1\nrules:\n  - {name: all, match: {}, to: [ioc]}\n")
+    settings = WorkerSettings(
+        app_id=f"{layout.prefix}.worker",
+        topic_prefix=layout.prefix,
+        registry_url=registry_url,
+        rules_path=rules,
+        store="memory" if "--memory" in sys.argv else "rocksdb",
+        data_dir=home / "worker",
+        partitions=PARTITIONS,
+        # Short batch waits: three stages in a row each wait this long for a batch when
+        # traffic is light, which is the latency floor at 1,000 events/s.
+        batch_wait_s=0.01,
+    )
+    with_start, running, latencies = asyncio.run(_views(kafka, settings, n, latency_records))
+    raw = asyncio.run(_raw(kafka, topics, n))
+    plain = asyncio.run(
+        _straightforward(kafka, registry_url, topics, layout.subscriber("ioc"), n, home)
+    )
+    floor = _floor(records, registry_url)
+    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
+    p50 = latencies[len(latencies) // 2] if latencies else float("nan")
+    print(f"interpreter: {interpreter()}")
+    size = sum(len(r[2]) for r in records) // n
+    print(
+        f"events: {n} dossier lifecycle+progress records (~{size} bytes), {PARTITIONS} partitions,"
+    )
+    print(f"  store {settings.store}, batch {settings.batch_size}, wait {settings.batch_wait_s}s")
+    print(f"(a) raw aiokafka consume (no decode):           {raw:10.0f} events/s")
+    print(f"(b) straightforward faust agent:                {plain:10.0f} events/s")
+    print(f"(c) floor: decode+validate+table, no Kafka:     {floor:10.0f} events/s")
+    print(f"views: validate -> route -> materialize:        {running:10.0f} events/s (after start)")
+    print(f"  including app start and group join:           {with_start:10.0f} events/s")
+    share = 100 * running / floor
+    print(
+        f"  vs (b) {running / plain:5.2f}x (target >= 3x); vs (c): {share:5.1f} % (target >= 40 %)"
+    )
+    print(f"latency at 1000 events/s, {len(latencies)}/{len(latency_records)} applied: "
+          f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms (target <= 200 ms)")  # fmt: skip
+
+
+def main() -> None:
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    wanted = int(numbers[0]) if numbers else 20_000
+    with tempfile.TemporaryDirectory() as home:
+        broker = LocalBroker(
+            LocalBrokerSettings(
+                home=Path(home) / "kafka", port=free_port(), controller_port=free_port()
+            )
+        )
+        broker.start()
+        try:
+            kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)
+            with RegistryServer(
+                kafka, RegistrySettings(port=0, topic="bench._schemas")
+            ) as registry:
+                run(kafka, registry.url, Path(home), wanted)
+        finally:
+            broker.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -75,7 +75,7 @@ def _services(home: Path, kafka: KafkaSettings) -> list[Service]:
              "--app-id", "lienthong-demo", *agencies],
             f"{URLS['worker']}/metrics",
             home / "worker.log",
-            env,
+            env | {"LIENTHONG_VIEWS_ENABLED": "true"},
         ),
         Service("gateway", ["gateway"], f"{URLS['gateway']}/healthz", home / "gateway.log", env),
         Service("console", ["console"], f"{URLS['console']}/healthz", home / "console.log", env),
@@ -128,6 +128,7 @@ def demo(
         console.print(f"  console (administrators)  {URLS['console']}")
         console.print(f"  gateway API docs          {URLS['gateway']}/docs")
         console.print(f"  schema registry           {URLS['registry']}/subjects")
+        console.print(f"  IOC statistics (views)    {URLS['worker']}/ioc/stats?by=status")
         console.print(f"  worker metrics            {URLS['worker']}/metrics")
         console.print(f"Logs in {home}. Ctrl-C stops everything.")
         _run(feed, duration)

@@ -4,7 +4,7 @@ GET  /                         the page (no build step: plain HTML, CSS and JS)
 GET  /api/overview             throughput, lag, dead letters by reason, agency health
 GET  /api/deadletters?reason=  the letters of one reason (drill-down)
 POST /api/deadletters/replay   {"reason": ...}: replay them to the gate (once each)
-GET  /api/ioc                  the IOC figures, from the query API of the views
+GET  /api/ioc                  dossiers by status, overdue, cases by ward (views API)
 GET  /healthz, /metrics
 """
 
@@ -29,6 +29,8 @@ from lienthong.connectors.topics import TopicLayout
 from lienthong.console._collector import Collector
 from lienthong.consumers.dlq import Letter, Selection, replay
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.schemas.reference import units_2024
+from lienthong.schemas.rules.dossier_codes import status_label
 from lienthong.settings import KafkaSettings
 
 
@@ -42,9 +44,34 @@ class ConsoleSettings(BaseSettings):
     views_url: str = Field(
         default="http://127.0.0.1:6066", description="Query API of the materialized views."
     )
-    ioc_path: str = Field(default="/ioc/summary", description="IOC summary path on views_url.")
     topic_prefix: str = "lienthong"
     refresh_s: float = Field(default=2.0, gt=0)
+
+
+# Ward codes as the GSO list names them (the 2025 codes reuse one of their old units').
+_UNIT_NAMES = {unit.code: unit.name for unit in units_2024()}
+
+
+async def _ioc_summary(client: httpx.AsyncClient) -> dict[str, Any]:
+    """Dossiers by status, open overdue dossiers and cases by ward, from the views' API."""
+    stats = (await client.get("/ioc/stats", params={"by": "status", "limit": 50})).json()
+    overdue = (await client.get("/ioc/overdue", params={"limit": 1})).json()
+    cases = (await client.get("/ioc/cases", params={"limit": 500})).json()
+    by_status = {
+        f"{row['key']} {status_label(int(row['key']))}": row["dossiers"]
+        for row in stats["items"]
+        if str(row["key"]).isdigit()
+    }
+    wards: Counter[str] = Counter()
+    for row in cases["items"]:
+        code = str(row["ward_code"])
+        wards[f"{code} {_UNIT_NAMES.get(code, '')}".strip()] += row["cases"]
+    return {
+        "dossiers": sum(by_status.values()),
+        "by_status": by_status,
+        "overdue": overdue["total"],
+        "cases_by_ward": dict(wards.most_common(10)),
+    }
 
 
 def _letter_json(item: Letter) -> dict[str, Any]:
@@ -107,15 +134,13 @@ def create_app(
         return JSONResponse({"replayed": len(report.replayed), "already": len(report.already)})
 
     async def ioc(request: Request) -> Response:
-        url = settings.views_url.rstrip("/") + settings.ioc_path
+        base = settings.views_url.rstrip("/")
         try:
-            async with httpx.AsyncClient(timeout=3.0) as client:
-                answer = await client.get(url)
-        except httpx.HTTPError:
-            return JSONResponse({"available": False, "url": url})
-        if answer.status_code != 200:
-            return JSONResponse({"available": False, "url": url})
-        return JSONResponse({"available": True, "url": url, "data": answer.json()})
+            async with httpx.AsyncClient(base_url=base, timeout=3.0) as client:
+                data = await _ioc_summary(client)
+        except (httpx.HTTPError, ValueError, KeyError):
+            return JSONResponse({"available": False, "url": base})
+        return JSONResponse({"available": True, "url": base, "data": data})
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "broker_up": collector.snapshot.broker_up})

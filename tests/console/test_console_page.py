@@ -29,13 +29,18 @@ ARTIFACTS = Path(os.environ.get("LIENTHONG_TEST_ARTIFACTS", "build/test-artifact
 
 
 @pytest.fixture
-def console_url(axis: Axis) -> Iterator[str]:
+def views_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def console_url(axis: Axis, views_port: int) -> Iterator[str]:
     port = free_port()
     settings = ConsoleSettings(
         port=port,
         topic_prefix=axis.layout.prefix,
         refresh_s=0.5,
-        views_url=f"http://127.0.0.1:{free_port()}",
+        views_url=f"http://127.0.0.1:{views_port}",
     )
     server = uvicorn.Server(
         uvicorn.Config(create_app(axis.kafka, settings), port=port, log_level="warning")
@@ -81,10 +86,13 @@ def test_console_shows_throughput_and_our_dead_letters(
     axis: Axis,
     start_worker: Callable[..., WorkerProcess],
     console_url: str,
+    views_port: int,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     axis.create_topics([DOSSIER_AGENCY])
-    start_worker(axis)
+    monkeypatch.setenv("LIENTHONG_VIEWS_ENABLED", "true")  # the IOC panel reads the views
+    start_worker(axis, None, "--metrics-port", str(views_port))
     events = [axis.record(e) for e in dossier_events(random.Random(5), 60)]
     publish(axis.kafka, _broken(axis, events[0]))
     # Keep events flowing while the page is read, so the rates are live, not zero.
@@ -95,7 +103,9 @@ def test_console_shows_throughput_and_our_dead_letters(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         overview = httpx.get(f"{console_url}/api/overview").json()
-        if overview["deadletter_total"] >= 2 and overview["throughput"].get("in", 0):
+        ioc = httpx.get(f"{console_url}/api/ioc").json()
+        live = overview["deadletter_total"] >= 2 and overview["throughput"].get("in", 0)
+        if live and ioc["available"] and ioc["data"]["dossiers"]:
             break
         time.sleep(0.3)
     assert overview["deadletter_total"] >= 2, overview
@@ -106,6 +116,8 @@ def test_console_shows_throughput_and_our_dead_letters(
     assert rate_in.group(1) not in ("–", "0")
     assert "truncated_payload" in dom
     assert "unknown_schema_id" in dom
+    # The IOC panel shows dossiers by status from the views (labels from the status table).
+    assert re.search(r'<tbody id="ioc-status"><tr><td>\d+ [^<]+</td><td>[1-9]', dom), dom
     # The agency's health row counts the refusals this test caused against it.
     assert re.search(r"<td>tthcc</td><td>[\d.]+</td><td>2</td>", dom), dom
 

@@ -121,6 +121,16 @@ def test_console_shows_throughput_and_our_dead_letters(
     # The agency's health row counts the refusals this test caused against it.
     assert re.search(r"<td>tthcc</td><td>[\d.]+</td><td>2</td>", dom), dom
 
+    # Replay from the console: once, and never twice by accident (the ledger remembers).
+    replay = f"{console_url}/api/deadletters/replay"
+    first = httpx.post(replay, json={"reason": "truncated_payload"}, timeout=30).json()
+    again = httpx.post(replay, json={"reason": "truncated_payload"}, timeout=30).json()
+    assert first == {"replayed": 1, "already": 0}
+    # The original letter is in the ledger; only the replayed copy's own refusal (a
+    # truncated record stays truncated) is a new letter that may be replayed.
+    assert again["already"] == 1
+    assert again["replayed"] <= 1
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "console.png"
     _chromium(console_url, f"--screenshot={shot}", profile=tmp_path / "profile2")

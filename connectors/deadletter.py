@@ -2,9 +2,8 @@
 
 A connector that cannot pass something on writes it to a dead-letter topic (by default
 the axis's ``lienthong.deadletter``) with the same headers the worker's gate writes,
-so ``lienthong dlq`` and dashboards read both alike. The header names are repeated
-here, not imported, because connectors sit below consumers in the dependency order;
-a test keeps the two lists equal.
+so ``lienthong dlq`` and dashboards read both alike: both take the header names from
+:mod:`lienthong.schemas.deadletter_headers`, the layer below both.
 
 Reasons shared with the worker: the codec's (``bad_magic_byte`` …), ``unknown_event_type``,
 ``invalid_event``, ``key_mismatch``. Connector reasons:
@@ -32,6 +31,23 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
+from lienthong.schemas.deadletter_headers import (
+    DLQ_PREFIX,
+    H_AGENCY,
+    H_ATTEMPTS,
+    H_EVENT_ID,
+    H_EVENT_TYPE,
+    H_FIELD,
+    H_FIRST_SEEN,
+    H_MESSAGE,
+    H_REASON,
+    H_RULE,
+    H_SOURCE_OFFSET,
+    H_SOURCE_PARTITION,
+    H_SOURCE_TOPIC,
+    H_STAGE,
+    MAX_MESSAGE,
+)
 from lienthong.schemas.models import Violation
 
 BAD_PAYLOAD = "bad_payload"
@@ -44,21 +60,6 @@ INVALID_EVENT = "invalid_event"
 UNKNOWN_EVENT_TYPE = "unknown_event_type"
 KEY_MISMATCH = "key_mismatch"
 
-H_REASON = "lt.dlq.reason"
-H_RULE = "lt.dlq.rule"
-H_FIELD = "lt.dlq.field"
-H_MESSAGE = "lt.dlq.message"
-H_STAGE = "lt.dlq.stage"
-H_SOURCE_TOPIC = "lt.dlq.source_topic"
-H_SOURCE_PARTITION = "lt.dlq.source_partition"
-H_SOURCE_OFFSET = "lt.dlq.source_offset"
-H_AGENCY = "lt.dlq.agency"
-H_EVENT_ID = "lt.dlq.event_id"
-H_EVENT_TYPE = "lt.dlq.event_type"
-H_FIRST_SEEN = "lt.dlq.first_seen"
-H_ATTEMPTS = "lt.dlq.attempts"
-DLQ_PREFIX = "lt.dlq."
-MAX_MESSAGE = 2000  # a header is not a log (the worker cuts at the same length)
 
 Headers = list[tuple[str, bytes]]
 

@@ -27,6 +27,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lienthong.consumers.headers import Headers, encode, text
+from lienthong.schemas.deadletter_headers import (
+    DLQ_PREFIX,
+    H_AGENCY,
+    H_ATTEMPTS,
+    H_EVENT_ID,
+    H_EVENT_TYPE,
+    H_FIELD,
+    H_FIRST_SEEN,
+    H_MESSAGE,
+    H_REASON,
+    H_RULE,
+    H_SOURCE_OFFSET,
+    H_SOURCE_PARTITION,
+    H_SOURCE_TIMESTAMP,
+    H_SOURCE_TOPIC,
+    H_STAGE,
+    MAX_MESSAGE,
+)
 
 BAD_MAGIC_BYTE = "bad_magic_byte"
 TRUNCATED_PAYLOAD = "truncated_payload"
@@ -63,25 +81,6 @@ REASONS = frozenset(
 
 NOT_WORTH_REPLAYING = frozenset({DUPLICATE_EVENT})
 """Reasons whose letters a replay skips unless asked: the event already went through."""
-
-H_REASON = "lt.dlq.reason"
-H_RULE = "lt.dlq.rule"
-H_FIELD = "lt.dlq.field"
-H_MESSAGE = "lt.dlq.message"
-H_STAGE = "lt.dlq.stage"
-H_SOURCE_TOPIC = "lt.dlq.source_topic"
-H_SOURCE_PARTITION = "lt.dlq.source_partition"
-H_SOURCE_OFFSET = "lt.dlq.source_offset"
-H_SOURCE_TIMESTAMP = "lt.dlq.source_timestamp"
-H_AGENCY = "lt.dlq.agency"
-H_EVENT_ID = "lt.dlq.event_id"
-H_EVENT_TYPE = "lt.dlq.event_type"
-H_FIRST_SEEN = "lt.dlq.first_seen"
-H_ATTEMPTS = "lt.dlq.attempts"
-DLQ_PREFIX = "lt.dlq."
-
-# A header is not a log: long messages are cut (pydantic can list many violations).
-MAX_MESSAGE = 2000
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from lienthong.consumers import headers as h
 from lienthong.consumers.dedup import EMPTY, DedupPolicy, EntityState, RecentIds
 from lienthong.consumers.gate import Gate, IngressRecord, Passed, Refused
 from lienthong.producers import EventEncoder
+from lienthong.schemas import deadletter_headers as wire
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.registry_client import InMemoryRegistry
@@ -122,8 +123,8 @@ def test_dead_letter_headers_round_trip() -> None:
         first_seen_ms=123,
     )
     headers = dict(letter.headers())
-    assert headers[dl.H_REASON] == b"invalid_event"
-    assert len(headers[dl.H_MESSAGE]) == dl.MAX_MESSAGE
+    assert headers[wire.H_REASON] == b"invalid_event"
+    assert len(headers[wire.H_MESSAGE]) == wire.MAX_MESSAGE
     back = dl.DeadLetter.from_headers(headers)
     assert back is not None
     assert back.source == letter.source

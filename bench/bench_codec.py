@@ -16,7 +16,7 @@ from fastavro import schemaless_reader, schemaless_writer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import interpreter, rate, rates
+from bench._common import free_port, interpreter, local_kafka, rate, rates
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import (
     AvroDeserializer,
@@ -67,33 +67,23 @@ def codec_rates() -> None:
 def registry_rates() -> None:
     import tempfile  # noqa: PLC0415
 
-    from lienthong.broker import LocalBroker  # noqa: PLC0415
     from lienthong.registry import start_in_thread  # noqa: PLC0415
     from lienthong.schemas.registry_client import RegistryClient  # noqa: PLC0415
-    from lienthong.settings import KafkaSettings, LocalBrokerSettings  # noqa: PLC0415
-    from tests.conftest import free_port  # noqa: PLC0415
 
     dossier = event_type("dossier.lifecycle")
-    with tempfile.TemporaryDirectory() as home:
-        broker = LocalBroker(
-            LocalBrokerSettings(home=Path(home), port=free_port(), controller_port=free_port())
+    with (
+        tempfile.TemporaryDirectory() as home,
+        local_kafka(Path(home)) as kafka,
+        start_in_thread(kafka, topic="_bench_schemas", port=free_port()) as url,
+    ):
+        schema_id = RegistryClient(url).register("bench-value", dossier.schema_str)
+        http = RegistryClient(url)
+        uncached = rate(lambda: http._request("GET", f"/schemas/ids/{schema_id}"), 300, 3)
+        cached = rate(lambda: http.get_schema(schema_id), 200_000, 3)
+        print(
+            f"registry look-ups/s: HTTP round trip {uncached:,.0f}; "
+            f"with the client cache {cached:,.0f}"
         )
-        broker.start()
-        try:
-            kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)
-            with start_in_thread(kafka, topic="_bench_schemas", port=free_port()) as url:
-                setup = RegistryClient(url)
-                schema_id = setup.register("bench-value", dossier.schema_str)
-
-                http = RegistryClient(url)
-                uncached = rate(lambda: http._request("GET", f"/schemas/ids/{schema_id}"), 300, 3)
-                cached = rate(lambda: http.get_schema(schema_id), 200_000, 3)
-                print(
-                    f"registry look-ups/s: HTTP round trip {uncached:,.0f}; "
-                    f"with the client cache {cached:,.0f}"
-                )
-        finally:
-            broker.stop()
 
 
 def main() -> None:

@@ -26,8 +26,7 @@ from kafka import KafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import interpreter
-from lienthong.broker import LocalBroker
+from bench._common import free_port, interpreter, local_kafka
 from lienthong.connectors import pg_tables
 from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
 from lienthong.connectors.local_postgres import LocalPostgres
@@ -38,8 +37,7 @@ from lienthong.connectors.topics import ingress_topic
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
-from tests.conftest import free_port
+from lienthong.settings import KafkaSettings
 from tests.connectors.conftest import dossier_payload
 
 AGENCY = "000.00.00.H30"
@@ -137,56 +135,58 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     rows = parser.parse_args().rows
     home = Path(tempfile.mkdtemp(prefix="bench-connectors-"))
-    broker = LocalBroker(
-        LocalBrokerSettings(home=home / "kafka", port=free_port(), controller_port=free_port())
-    )
     postgres = LocalPostgres(port=free_port())
-    try:
-        broker.start()
-        postgres.start()
-        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)
-        dsn = postgres.create_database("bench")
-        url = f"postgresql://postgres@127.0.0.1:{postgres.port}/bench"
-        with RegistryServer(kafka, RegistrySettings(port=0, topic="bench._schemas")) as registry:
-            _fill_outbox(dsn, rows)
-            topic = ingress_topic(AGENCY, "dossier.lifecycle")
-            ensure_topics(kafka, [TopicSpec(topic, 3)])
-            common: dict[str, Any] = {
-                "kafka": {"bootstrap_servers": kafka.bootstrap_servers},
-                "registry_url": registry.url,
-            }
-            outbox = {"name": "bench-outbox", "kind": "outbox", "dsn": url, "agency": AGENCY}
-            outbox_start, outbox_rate = _run(
-                {**common, "connectors": [{**outbox, "batch_size": 1000}]},
-                lambda: read_position(kafka, "bench-outbox") or 0,
-                rows,
-            )
-            sink = {"name": "bench-sink", "kind": "postgres-sink", "dsn": url, "topics": [topic]}
+    with local_kafka(home) as kafka:
+        try:
+            postgres.start()
+            dsn = postgres.create_database("bench")
+            url = f"postgresql://postgres@127.0.0.1:{postgres.port}/bench"
+            with RegistryServer(
+                kafka, RegistrySettings(port=0, topic="bench._schemas")
+            ) as registry:
+                _fill_outbox(dsn, rows)
+                topic = ingress_topic(AGENCY, "dossier.lifecycle")
+                ensure_topics(kafka, [TopicSpec(topic, 3)])
+                common: dict[str, Any] = {
+                    "kafka": {"bootstrap_servers": kafka.bootstrap_servers},
+                    "registry_url": registry.url,
+                }
+                outbox = {"name": "bench-outbox", "kind": "outbox", "dsn": url, "agency": AGENCY}
+                outbox_start, outbox_rate = _run(
+                    {**common, "connectors": [{**outbox, "batch_size": 1000}]},
+                    lambda: read_position(kafka, "bench-outbox") or 0,
+                    rows,
+                )
+                sink = {
+                    "name": "bench-sink",
+                    "kind": "postgres-sink",
+                    "dsn": url,
+                    "topics": [topic],
+                }
 
-            def sunk() -> int:
-                with psycopg.connect(dsn) as conn:
-                    exists = conn.execute("SELECT to_regclass('lienthong_connect_offsets')")
-                    if (exists.fetchone() or [None])[0] is None:
-                        return 0  # the sink has not started yet
-                    total = conn.execute(
-                        "SELECT coalesce(sum(next_offset), 0) FROM lienthong_connect_offsets"
-                    ).fetchone()
-                    return int(total[0]) if total else 0
+                def sunk() -> int:
+                    with psycopg.connect(dsn) as conn:
+                        exists = conn.execute("SELECT to_regclass('lienthong_connect_offsets')")
+                        if (exists.fetchone() or [None])[0] is None:
+                            return 0  # the sink has not started yet
+                        total = conn.execute(
+                            "SELECT coalesce(sum(next_offset), 0) FROM lienthong_connect_offsets"
+                        ).fetchone()
+                        return int(total[0]) if total else 0
 
-            sink_start, sink_rate = _run({**common, "connectors": [sink]}, sunk, rows)
-            records = _decoded(kafka, registry.url, topic, rows)
-            many_rate, copy_rate = _raw_inserts(dsn, records)
-            ensure_topics(kafka, [TopicSpec(topic + ".raw", 3)])
-            producer = KafkaProducer(**producer_config(kafka))
-            began = time.perf_counter()
-            for i in range(rows):
-                producer.send(topic + ".raw", key=str(i % 1000).encode(), value=b"x" * 700)
-            producer.flush()
-            raw_produce = rows / (time.perf_counter() - began)
-            producer.close()
-    finally:
-        postgres.stop()
-        broker.stop()
+                sink_start, sink_rate = _run({**common, "connectors": [sink]}, sunk, rows)
+                records = _decoded(kafka, registry.url, topic, rows)
+                many_rate, copy_rate = _raw_inserts(dsn, records)
+                ensure_topics(kafka, [TopicSpec(topic + ".raw", 3)])
+                producer = KafkaProducer(**producer_config(kafka))
+                began = time.perf_counter()
+                for i in range(rows):
+                    producer.send(topic + ".raw", key=str(i % 1000).encode(), value=b"x" * 700)
+                producer.flush()
+                raw_produce = rows / (time.perf_counter() - began)
+                producer.close()
+        finally:
+            postgres.stop()
     print(f"interpreter: {interpreter()}")
     print(f"rows: {rows} dossier.lifecycle events ({rows // STEPS} dossiers x {STEPS})")
     print(

@@ -40,8 +40,7 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))
 import httpx
 from kafka import KafkaProducer
 
-from bench._common import interpreter
-from lienthong.broker import LocalBroker
+from bench._common import free_port, interpreter, local_kafka
 from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
 from lienthong.connectors.topics import ingress_topic
 from lienthong.producers import EventEncoder, Publisher, PublisherSettings, Record
@@ -49,8 +48,7 @@ from lienthong.producers.gateway import KeyStore
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.registry_client import InMemoryRegistry
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
-from tests.conftest import free_port
+from lienthong.settings import KafkaSettings
 
 BATCH = 100
 CONCURRENCY = 4
@@ -268,16 +266,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="best of N for raw and SDK")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="lienthong-bench-"))
-    broker = LocalBroker(
-        LocalBrokerSettings(home=home / "kafka", port=free_port(), controller_port=free_port())
-    )
     print(f"interpreter: {interpreter()}")
     print(f"machine: {os.cpu_count()} cores; starting a local broker in {home} ...")
-    broker.start()
-    try:
-        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)
-        registry = RegistryServer(kafka, RegistrySettings(port=free_port()), log_level="warning")
-        registry.start()
+    with (
+        local_kafka(home) as kafka,
+        RegistryServer(kafka, RegistrySettings(port=0), log_level="warning") as registry,
+    ):
         agency = "000.00.00.H30"
         typed = events(agency, args.events)
         records = [EventEncoder(InMemoryRegistry()).encode(e) for e in typed]
@@ -324,9 +318,6 @@ def main() -> None:
                 f"({CONCURRENCY} concurrent); single event p50 {figures['single_p50_ms']:.1f} ms, "
                 f"p99 {figures['single_p99_ms']:.1f} ms (sequential)"
             )
-        registry.stop()
-    finally:
-        broker.stop()
 
 
 if __name__ == "__main__":

@@ -33,8 +33,7 @@ from typing import Any
 import faust
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from bench._common import interpreter
-from lienthong.broker import LocalBroker
+from bench._common import interpreter, local_kafka
 from lienthong.connectors.kafka import ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
 from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
@@ -47,8 +46,7 @@ from lienthong.schemas.catalogue import catalogue, event_type
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
-from tests.conftest import free_port
+from lienthong.settings import KafkaSettings
 from tests.consumers.day import DOSSIER_AGENCY, dossier_events
 
 PARTITIONS = 3
@@ -283,21 +281,12 @@ def run(kafka: KafkaSettings, registry_url: str, home: Path, wanted: int) -> Non
 def main() -> None:
     numbers = [a for a in sys.argv[1:] if a.isdigit()]
     wanted = int(numbers[0]) if numbers else 20_000
-    with tempfile.TemporaryDirectory() as home:
-        broker = LocalBroker(
-            LocalBrokerSettings(
-                home=Path(home) / "kafka", port=free_port(), controller_port=free_port()
-            )
-        )
-        broker.start()
-        try:
-            kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)
-            with RegistryServer(
-                kafka, RegistrySettings(port=0, topic="bench._schemas")
-            ) as registry:
-                run(kafka, registry.url, Path(home), wanted)
-        finally:
-            broker.stop()
+    with (
+        tempfile.TemporaryDirectory() as home,
+        local_kafka(Path(home)) as kafka,
+        RegistryServer(kafka, RegistrySettings(port=0, topic="bench._schemas")) as registry,
+    ):
+        run(kafka, registry.url, Path(home), wanted)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import sys
 import tempfile
 import time
@@ -23,8 +22,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from bench._common import interpreter
-from lienthong.broker import LocalBroker
+from bench._common import interpreter, local_kafka
 from lienthong.connectors.kafka import ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
 from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
@@ -33,17 +31,10 @@ from lienthong.producers import EventEncoder
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.settings import KafkaSettings
 from tests.consumers.day import DOSSIER_AGENCY, dossier_events
 
 PARTITIONS = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def _publish(
@@ -97,21 +88,12 @@ async def _worker(
 def main() -> None:
     numbers = [a for a in sys.argv[1:] if a.isdigit()]
     wanted = int(numbers[0]) if numbers else 20_000
-    with tempfile.TemporaryDirectory() as home:
-        broker = LocalBroker(
-            LocalBrokerSettings(
-                home=Path(home) / "kafka", port=_free_port(), controller_port=_free_port()
-            )
-        )
-        broker.start()
-        try:
-            kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)
-            with RegistryServer(
-                kafka, RegistrySettings(port=0, topic="bench._schemas")
-            ) as registry:
-                run(kafka, registry.url, Path(home), wanted)
-        finally:
-            broker.stop()
+    with (
+        tempfile.TemporaryDirectory() as home,
+        local_kafka(Path(home)) as kafka,
+        RegistryServer(kafka, RegistrySettings(port=0, topic="bench._schemas")) as registry,
+    ):
+        run(kafka, registry.url, Path(home), wanted)
 
 
 def run(kafka: KafkaSettings, registry_url: str, home: Path, wanted: int) -> None:

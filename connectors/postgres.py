@@ -180,18 +180,10 @@ class PostgresWriter:
         return refused
 
     def _refused(self, event: InEvent, why: str) -> Letter:
-        return Letter(
-            reason=SINK_REJECTED,
-            message=f"PostgreSQL refused the row: {why}",
-            stage=f"connect.postgres-sink.{self.connector}",
-            source_topic=event.topic,
-            source_partition=event.partition,
-            source_offset=event.offset,
-            key=event.key,
-            value=event.raw,
-            event_id=event.event_id,
-            event_type=event.entry.event_type,
-            original_headers=event.headers,
+        return event.letter(
+            SINK_REJECTED,
+            f"PostgreSQL refused the row: {why}",
+            f"connect.postgres-sink.{self.connector}",
         )
 
     def _offsets(self, batch: Batch) -> None:

@@ -52,6 +52,25 @@ class InEvent:
     def event_id(self) -> str:
         return str(self.record["envelope"]["event_id"])
 
+    def letter(
+        self, reason: str, message: str, stage: str, *, attempts: int | None = None
+    ) -> Letter:
+        """A dead letter keeping this event's bytes, headers and where it was read."""
+        return Letter(
+            reason=reason,
+            message=message,
+            stage=stage,
+            source_topic=self.topic,
+            source_partition=self.partition,
+            source_offset=self.offset,
+            key=self.key,
+            value=self.raw,
+            event_id=self.event_id,
+            event_type=self.entry.event_type,
+            attempts=attempts,
+            original_headers=self.headers,
+        )
+
 
 @dataclass
 class Batch:

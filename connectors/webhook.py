@@ -34,7 +34,7 @@ import httpx
 from kafka import TopicPartition
 from pydantic import Field, SecretStr, field_validator
 
-from lienthong.connectors.deadletter import DELIVERY_FAILED, REJECTED_BY_RECEIVER, Letter
+from lienthong.connectors.deadletter import DELIVERY_FAILED, REJECTED_BY_RECEIVER
 from lienthong.connectors.positions import DeadLetterWriter
 from lienthong.connectors.resilience import (
     Backoff,
@@ -228,19 +228,11 @@ class WebhookSink(Connector):
             "webhook %s: event %s dead-lettered: %s", self.context.name, event.event_id, why
         )
         self.letters.send(
-            Letter(
-                reason=reason,
-                message=f"{spec.url} after {attempts} attempt(s): {why}",
-                stage=f"connect.webhook.{self.context.name}",
-                source_topic=event.topic,
-                source_partition=event.partition,
-                source_offset=event.offset,
-                key=event.key,
-                value=event.raw,
-                event_id=event.event_id,
-                event_type=event.entry.event_type,
+            event.letter(
+                reason,
+                f"{spec.url} after {attempts} attempt(s): {why}",
+                f"connect.webhook.{self.context.name}",
                 attempts=attempts,
-                original_headers=event.headers,
             )
         )
         self.context.metrics.count("deadlettered")

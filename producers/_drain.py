@@ -17,10 +17,10 @@ import logging
 import threading
 import time
 
-from kafka.producer.future import FutureRecordMetadata
+from kafka.future import Future
 
 from lienthong.producers._errors import KafkaUnavailable, PublishRefused
-from lienthong.producers._link import KafkaLink, is_transient
+from lienthong.producers._link import Link, is_transient
 from lienthong.producers._settings import PublisherSettings
 from lienthong.producers._spool import Spool, Spooled
 
@@ -33,7 +33,7 @@ class Drainer:
     def __init__(
         self,
         spool: Spool,
-        link: KafkaLink,
+        link: Link,
         online: threading.Event,
         settings: PublisherSettings,
     ) -> None:
@@ -86,7 +86,7 @@ class Drainer:
     def _round(self) -> bool:
         size = self._settings.drain_batch if self._healthy else 1
         batch = self._spool.head(size)
-        sent: list[tuple[Spooled, FutureRecordMetadata]] = []
+        sent: list[tuple[Spooled, Future]] = []
         complete = True
         for item in batch:
             try:

@@ -6,13 +6,16 @@ registry once per subject, then encodes from memory. The Kafka key is the entity
 (``KEY_FIELD``), so each dossier, case or document keeps its order. Headers carry what
 routing needs without decoding the payload.
 
-Event models are frozen and validated when built, so the rules ran already; what can
-still fail here (an event made with ``model_construct``) fails in the Avro encoder,
-whose message names the field, and is raised as :class:`InvalidEvent`.
+Event models are frozen and validated when built, so the rules ran already. The
+value is written by a writer compiled per event type from its schema
+(:mod:`._avro_writer`, half fastavro's cost); what that writer cannot vouch for (an
+event made with ``model_construct``) goes to fastavro, whose message names the
+field, and is raised as :class:`InvalidEvent`.
 """
 
 from __future__ import annotations
 
+import struct
 import threading
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -22,6 +25,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from lienthong.connectors.topics import ingress_topic
+from lienthong.producers._avro_writer import Unfit, body_writer
 from lienthong.producers._errors import (
     FieldError,
     InvalidEvent,
@@ -36,6 +40,7 @@ from lienthong.producers._record import (
     H_TRACE_ID,
     Record,
 )
+from lienthong.schemas.catalogue import EventType
 from lienthong.schemas.catalogue import UnknownEventType as CatalogueUnknown
 from lienthong.schemas.catalogue import event_type as catalogue_entry
 from lienthong.schemas.codec import AvroSerializer, SerializationContext
@@ -45,6 +50,8 @@ from lienthong.schemas.models import AvroModel, EventModel, violations
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _AS_IS = frozenset({str, int, float, bool, bytes, type(None)})
+# The Confluent wire format's frame: magic byte 0, then the schema id (big-endian).
+_FRAME = struct.Struct(">bI")
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:
@@ -55,11 +62,11 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
 def avro_record(model: AvroModel) -> dict[str, Any]:
     """What ``model.to_avro()`` gives, in about half the time, times as epoch-ms ints.
 
-    The publish path's dearest Python step after fastavro itself. Plain values (most
-    fields) are copied on a type look-up, without a call per field; timestamps become
-    exact epoch milliseconds (integer arithmetic, no float rounding), which fastavro
-    writes as a long without converting a datetime (~25 µs less, DESIGN.md). A test
-    checks that the bytes equal those written from ``to_avro()``.
+    The input of the fastavro fallback (the compiled writer reads models directly).
+    Plain values (most fields) are copied on a type look-up, without a call per field;
+    timestamps become exact epoch milliseconds (integer arithmetic, no float rounding),
+    which fastavro writes as a long without converting a datetime (~25 µs less,
+    DESIGN.md). A test checks that the bytes equal those written from ``to_avro()``.
     """
     return {
         name: item if type(item) in _AS_IS else _avro_value(item)
@@ -83,42 +90,61 @@ def _avro_value(value: Any) -> Any:
     return converted
 
 
+class _Route:
+    """What encoding one (agency, event type) needs, resolved once: topic, schema, headers."""
+
+    __slots__ = ("context", "frame", "headers", "serializer", "topic", "write")
+
+    def __init__(self, topic: str, entry: EventType, agency: str, registry: Any) -> None:
+        self.topic = topic
+        self.context = SerializationContext(topic)
+        self.serializer = AvroSerializer(registry, entry.schema_str)
+        self.write = body_writer(entry.schema)
+        self.frame: bytes | None = None  # the schema id's 5 bytes, once the registry answered
+        # The same two header tuples serve every event of the route (never mutated).
+        self.headers = (
+            (H_EVENT_TYPE, entry.event_type.encode()),
+            (H_SOURCE_AGENCY, agency.encode()),
+        )
+
+    def value(self, event: EventModel) -> bytes:
+        """The framed Avro value; raises the codec's errors like fastavro's path."""
+        frame = self.frame
+        if frame is None:
+            schema_id = self.serializer.schema_id(self.context)  # may ask the registry
+            frame = self.frame = _FRAME.pack(0, schema_id)
+        if self.write is not None:
+            try:
+                return self.write(event, frame)
+            except (Unfit, UnicodeError):
+                pass  # fastavro encodes it, or says which field is wrong
+        return self.serializer(avro_record(event), self.context)
+
+
 class EventEncoder:
-    """Encodes catalogue events for Kafka; thread-safe, one serializer per event type."""
+    """Encodes catalogue events for Kafka; thread-safe, one route per agency and type."""
 
     def __init__(self, registry: Any) -> None:
         self._registry = registry
-        self._serializers: dict[str, AvroSerializer] = {}
-        self._topics: dict[tuple[str, str], str] = {}
-        self._contexts: dict[str, SerializationContext] = {}
+        self._routes: dict[tuple[str, str], _Route] = {}
         self._mutex = threading.Lock()
 
     def topic_for(self, agency: str, event_type: str) -> str:
-        """The ingress topic of ``agency``'s events of ``event_type`` (cached)."""
+        """The ingress topic of ``agency``'s events of ``event_type``."""
+        return ingress_topic(agency, event_type)
+
+    def _route(self, agency: str, event_type: str) -> _Route:
         slot = (agency, event_type)
-        topic = self._topics.get(slot)
-        if topic is None:
-            topic = self._topics[slot] = ingress_topic(agency, event_type)
-        return topic
-
-    def _context(self, topic: str) -> SerializationContext:
-        context = self._contexts.get(topic)
-        if context is None:
-            context = self._contexts[topic] = SerializationContext(topic)
-        return context
-
-    def _serializer(self, event_type: str) -> AvroSerializer:
-        serializer = self._serializers.get(event_type)
-        if serializer is None:
+        route = self._routes.get(slot)
+        if route is None:
             try:
                 entry = catalogue_entry(event_type)
             except CatalogueUnknown as exc:
                 raise UnknownEventType(str(exc)) from exc
+            made = _Route(ingress_topic(agency, event_type), entry, agency, self._registry)
             with self._mutex:
-                serializer = self._serializers.setdefault(
-                    event_type, AvroSerializer(self._registry, entry.schema_str)
-                )
-        return serializer
+                route = self._routes.setdefault(slot, made)
+        return route
 
     def encode(self, event: EventModel) -> Record:
         """The Kafka record of ``event``; raises InvalidEvent before anything is sent."""
@@ -129,27 +155,24 @@ class EventEncoder:
             )
         envelope = event.envelope
         event_type = envelope.event_type
-        topic = self.topic_for(envelope.source_agency, event_type)
-        serializer = self._serializer(event_type)
+        route = self._route(envelope.source_agency, event_type)
         try:
-            avro = avro_record(event)
-            value = serializer(avro, self._context(topic))
+            value = route.value(event)
         except SchemaMismatch as exc:
             raise InvalidEvent(event_type, [FieldError("", "avro_schema", str(exc))]) from exc
         except RegistryUnavailable as exc:
             raise RegistryUnreachable(
-                f"cannot encode {event_type} for {topic}: {exc} (the schema id is fetched "
-                "once per topic; start the registry or set LIENTHONG_REGISTRY_URL)"
+                f"cannot encode {event_type} for {route.topic}: {exc} (the schema id is "
+                "fetched once per topic; start the registry or set LIENTHONG_REGISTRY_URL)"
             ) from exc
         except RegistryRequestError as exc:
             raise PublishRefused(
-                f"the registry refused the {event_type} schema for {topic}-value: {exc}"
+                f"the registry refused the {event_type} schema for {route.topic}-value: {exc}"
             ) from exc
-        event_id: str = avro["envelope"]["event_id"]  # already text: no second str(UUID)
+        event_id = str(envelope.event_id)
         headers = [
             (H_EVENT_ID, event_id.encode()),
-            (H_EVENT_TYPE, event_type.encode()),
-            (H_SOURCE_AGENCY, envelope.source_agency.encode()),
+            *route.headers,
             (H_TRACE_ID, envelope.trace_id.encode()),
         ]
-        return Record(topic, event.key().encode(), value, headers, event_id)
+        return Record(route.topic, event.key().encode(), value, headers, event_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from kafka import KafkaProducer
 from kafka.errors import (
@@ -19,6 +19,7 @@ from kafka.errors import (
     OutOfOrderSequenceNumberError,
     TopicAlreadyExistsError,
 )
+from kafka.future import Future
 from kafka.producer.future import FutureRecordMetadata
 
 from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
@@ -49,6 +50,22 @@ def translate(exc: BaseException, topic: str) -> ProducerError:
         f"Kafka refused the event for {topic} ({type(exc).__name__}: {exc}); "
         "retrying will not help: check the event size and the agency's ACLs"
     )
+
+
+class Link(Protocol):
+    """What the publisher and its drainer need from a Kafka client."""
+
+    def send(self, record: Record) -> Future:
+        """Hand ``record`` over; the future settles with its metadata or an error."""
+        ...
+
+    def flush(self, timeout_s: float | None) -> None:
+        """Wait until every record handed over has an outcome."""
+        ...
+
+    def close(self, timeout_s: float) -> None:
+        """Flush and release the client."""
+        ...
 
 
 class KafkaLink:

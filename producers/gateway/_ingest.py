@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.producers._encoding import EventEncoder
@@ -31,10 +30,10 @@ Status = Literal["produced", "duplicate", "spooled", "failed", "conflict", "busy
 _HEADER = 5  # Confluent framing: the fingerprint covers the Avro body only
 
 
-@dataclass(frozen=True)
-class ItemResult:
+class ItemResult(NamedTuple):
     """What became of one event of a request."""
 
+    # A NamedTuple, not a frozen dataclass: one is built per event, ~5x faster.
     event_id: str
     status: Status
     topic: str | None = None
@@ -43,16 +42,10 @@ class ItemResult:
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        # By hand: dataclasses.asdict deep-copies, ~10x slower, once per event.
-        fields = (
-            ("event_id", self.event_id),
-            ("status", self.status),
-            ("topic", self.topic),
-            ("partition", self.partition),
-            ("offset", self.offset),
-            ("error", self.error),
-        )
-        return {name: value for name, value in fields if value is not None}
+        """The item as the response shows it (unset fields left out)."""
+        return {
+            name: value for name, value in zip(self._fields, self, strict=True) if value is not None
+        }
 
     @property
     def retriable(self) -> bool:

@@ -1,8 +1,10 @@
 """Where the gateway's accepted events go: Kafka, through one of two clients.
 
-- :class:`AioKafkaSink` (the default): aiokafka's producer inside the event loop. No
-  thread hops, and the benchmark (``bench/bench_producers.py``) measured it faster per
-  event than kafka-python for the gateway's batches. When Kafka does not acknowledge,
+- :class:`AioKafkaSink` (the default): aiokafka's producer inside the event loop, fed
+  a request's events as ready-made batches (aiokafka's batch API). No thread hops, and
+  the benchmark (``bench/bench_producers.py``) measured it faster per event than
+  kafka-python for the gateway's batches (~25-30 % less CPU per event, and in most
+  runs more events/s). When Kafka does not acknowledge,
   the request fails with 503 and the caller retries (idempotency by ``event_id``
   makes retrying safe).
 - :class:`PublisherSink`: the SDK's :class:`~lienthong.producers.Publisher`
@@ -23,6 +25,9 @@ from typing import Any, Protocol
 import anyio.to_thread
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError as AioKafkaError
+from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.partitioner import murmur2
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from lienthong.connectors.kafka import TopicSpec, ensure_topics
 from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublishRefused
@@ -32,6 +37,10 @@ from lienthong.producers._settings import PublisherSettings
 from lienthong.producers.gateway._settings import GatewaySettings
 from lienthong.schemas.registry_client import SchemaRegistry
 from lienthong.settings import KafkaSettings
+
+# aiokafka's default max_request_size, which the gateway's producer keeps.
+_MAX_REQUEST_BYTES = 1024 * 1024
+_estimate_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
 
 
 class Sink(Protocol):
@@ -127,38 +136,84 @@ class AioKafkaSink:
         try:
             producer = await self._started()
             await self._prepare({r.topic for r in records})
+            outcomes: list[Delivery | None] = [None] * len(records)
+            batches = await self._batches(producer, records, outcomes)
         except KafkaUnavailable as exc:
             return [Delivery(r.event_id, r.topic, error=exc) for r in records]
-        pending: list[asyncio.Future[Any] | Delivery] = []
-        for record in records:
+        except (AioKafkaError, OSError) as exc:
+            return [_failure(r, exc) for r in records]
+        pending: list[tuple[asyncio.Future[Any], list[tuple[int, int]]]] = []
+        for (topic, partition), batch, slots in batches:
+            # Closed: complete already, so the sender takes it now instead of lingering.
+            batch.close()
             try:
                 pending.append(
-                    await producer.send(
-                        record.topic,
-                        value=record.value,
-                        key=record.key,
-                        headers=record.headers,
-                    )
+                    (await producer.send_batch(batch, topic, partition=partition), slots)
                 )
             except (AioKafkaError, OSError) as exc:
-                pending.append(_failure(record, exc))
-        futures = [p for p in pending if isinstance(p, asyncio.Future)]
-        if futures:
+                for index, _ in slots:
+                    outcomes[index] = _failure(records[index], exc)
+        if pending:
             # asyncio.wait, not wait_for: a late ack must not cancel aiokafka's futures.
-            await asyncio.wait(futures, timeout=self._settings.delivery_timeout_s)
-        return [self._outcome(record, p) for record, p in zip(records, pending, strict=True)]
+            await asyncio.wait([f for f, _ in pending], timeout=self._settings.delivery_timeout_s)
+        for future, slots in pending:
+            for index, relative in slots:
+                outcomes[index] = self._outcome(records[index], future, relative)
+        return [
+            o if o is not None else _failure(r, TimeoutError())
+            for r, o in zip(records, outcomes, strict=True)
+        ]
+
+    async def _batches(
+        self, producer: AIOKafkaProducer, records: Sequence[Record], outcomes: list[Any]
+    ) -> list[tuple[tuple[str, int], Any, list[tuple[int, int]]]]:
+        """The records in aiokafka batches, one or more per partition, in order.
+
+        A record larger than a request may be is refused alone, in ``outcomes``, as
+        aiokafka's ``send`` refuses it (the broker would fail its whole batch).
+
+        aiokafka's batch API instead of one ``send`` per record: a record costs an
+        append to a C batch builder (~1 µs) instead of a coroutine, a future and an
+        accumulator look-up (~10 µs; bench_producers.py). Partitions are chosen as
+        aiokafka's (and kafka-python's, and Java's) default partitioner does, murmur2
+        of the key over all partitions, so a key lands where the SDK puts it.
+        """
+        partitions: dict[str, list[int]] = {}
+        open_: dict[tuple[str, int], tuple[Any, list[tuple[int, int]]]] = {}
+        done: list[tuple[tuple[str, int], Any, list[tuple[int, int]]]] = []
+        for index, record in enumerate(records):
+            if _estimate_size(record.key, record.value, record.headers) > _MAX_REQUEST_BYTES:
+                outcomes[index] = _failure(record, MessageSizeTooLargeError())
+                continue
+            known = partitions.get(record.topic)
+            if known is None:
+                known = partitions[record.topic] = sorted(
+                    await producer.partitions_for(record.topic)
+                )
+            slot = (record.topic, known[(murmur2(record.key) & 0x7FFFFFFF) % len(known)])
+            batch, slots = open_.get(slot) or open_.setdefault(slot, (producer.create_batch(), []))
+            meta = batch.append(
+                key=record.key, value=record.value, timestamp=None, headers=record.headers
+            )
+            if meta is None:  # full: queue it, start the next batch of this partition
+                done.append((slot, batch, slots))
+                batch, slots = open_[slot] = (producer.create_batch(), [])
+                meta = batch.append(
+                    key=record.key, value=record.value, timestamp=None, headers=record.headers
+                )  # an empty batch takes any record that fits a request (checked above)
+            slots.append((index, meta.offset))
+        done.extend((slot, batch, slots) for slot, (batch, slots) in open_.items())
+        return done
 
     @staticmethod
-    def _outcome(record: Record, pending: asyncio.Future[Any] | Delivery) -> Delivery:
-        if isinstance(pending, Delivery):
-            return pending
+    def _outcome(record: Record, pending: asyncio.Future[Any], relative: int) -> Delivery:
         if not pending.done():
             return _failure(record, TimeoutError("no acknowledgement in time"))
         exc = pending.exception()
         if exc is not None:
             return _failure(record, exc)
-        meta = pending.result()
-        return Delivery(record.event_id, record.topic, meta.partition, meta.offset)
+        meta = pending.result()  # the batch's base offset; the record is ``relative`` on
+        return Delivery(record.event_id, record.topic, meta.partition, meta.offset + relative)
 
     async def ready(self) -> bool:
         try:

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from lienthong.producers.gateway import GatewaySettings, KeyStore, create_app
 from lienthong.settings import KafkaSettings
-from tests.producers.conftest import end_offsets, make_topic, new_agency
+from tests.producers.conftest import consume, end_offsets, make_topic, new_agency
 from tests.producers.events import dossier, dossier_json
 
 
@@ -197,3 +197,27 @@ def test_metrics_move_by_the_burst(gateway: Setup) -> None:
     assert moved == 7
     requests = "lienthong_http_request_duration_seconds_count"
     assert _metric(after, requests) - _metric(before, requests) >= 1
+
+
+def test_each_answered_position_holds_that_event_and_keys_keep_their_partition(
+    gateway: Setup,
+) -> None:
+    # Several events per dossier, so that each partition gets a batch of several records.
+    events = [
+        dossier_json(dossier(f"H30-P-{n % 7}", agency=gateway.agency, step=n)) for n in range(40)
+    ]
+    response = gateway.post("/v1/events/batch", {"events": events})
+    assert response.status_code == 200, response.text
+    answered = {(r["partition"], r["offset"]): r["event_id"] for r in response.json()["results"]}
+    records = consume(gateway.kafka, gateway.topic, 40)
+    found = {(r.partition, r.offset): dict(r.headers)["lt.event_id"].decode() for r in records}
+    assert found == answered
+    partition_of: dict[bytes, set[int]] = {}
+    for record in records:
+        partition_of.setdefault(record.key, set()).add(record.partition)
+    assert all(len(p) == 1 for p in partition_of.values())
+    # The order of each dossier's events is the order they were posted in.
+    for key in partition_of:
+        ids = [dict(r.headers)["lt.event_id"].decode() for r in records if r.key == key]
+        posted = [e["envelope"]["event_id"] for e in events if e["MaHoSo"].encode() == key]
+        assert ids == posted

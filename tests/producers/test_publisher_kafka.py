@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from lienthong.producers import H_EVENT_ID, H_EVENT_TYPE, Delivery, Publisher, PublisherSettings
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import AvroDeserializer
@@ -13,13 +15,19 @@ from lienthong.settings import KafkaSettings
 from tests.producers.conftest import consume, make_topic
 from tests.producers.events import dossier
 
+# The default transport and the opt-in librdkafka one keep the same promises.
+TRANSPORTS = pytest.mark.parametrize("transport", ["kafka-python", "librdkafka"])
 
+
+@TRANSPORTS
 def test_published_event_comes_back_the_same(
     kafka_settings: KafkaSettings,
     publisher_settings: PublisherSettings,
     registry: RegistryClient,
     agency: str,
+    transport: str,
 ) -> None:
+    publisher_settings = publisher_settings.model_copy(update={"transport": transport})
     topic = make_topic(kafka_settings, agency)
     event = dossier("H30-SDK-1", agency=agency)
     with Publisher(kafka_settings, publisher_settings) as publisher:
@@ -42,9 +50,14 @@ def _schema() -> str:
     return event_type("dossier.lifecycle").schema_str
 
 
+@TRANSPORTS
 def test_async_publish_calls_back_once_per_event_in_order_per_key(
-    kafka_settings: KafkaSettings, publisher_settings: PublisherSettings, agency: str
+    kafka_settings: KafkaSettings,
+    publisher_settings: PublisherSettings,
+    agency: str,
+    transport: str,
 ) -> None:
+    publisher_settings = publisher_settings.model_copy(update={"transport": transport})
     topic = make_topic(kafka_settings, agency)
     deliveries: list[Delivery] = []
     lock = threading.Lock()
@@ -67,3 +80,21 @@ def test_async_publish_calls_back_once_per_event_in_order_per_key(
     for n in range(3):
         expected = [str(e.envelope.event_id) for e in events if e.MaHoSo == f"H30-A-{n}"]
         assert by_key[f"H30-A-{n}".encode()] == expected
+
+
+def test_both_transports_put_a_key_on_the_same_partition(
+    kafka_settings: KafkaSettings, publisher_settings: PublisherSettings, agency: str
+) -> None:
+    # The worker keeps each entity's state in its ingress partition: switching an
+    # agency's transport must not move its dossiers (librdkafka's default is CRC32).
+    make_topic(kafka_settings, agency)
+    numbers = [f"H30-PART-{i}" for i in range(12)]
+    placed: dict[str, list[int]] = {}
+    for transport in ("kafka-python", "librdkafka"):
+        settings = publisher_settings.model_copy(update={"transport": transport})
+        with Publisher(kafka_settings, settings) as publisher:
+            placed[transport] = [
+                publisher.publish(dossier(n, agency=agency)).partition for n in numbers
+            ]
+    assert placed["kafka-python"] == placed["librdkafka"]
+    assert len(set(placed["kafka-python"])) > 1  # the keys really spread

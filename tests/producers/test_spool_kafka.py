@@ -28,8 +28,9 @@ def _events(agency: str, start: int, count: int) -> list[DossierLifecycle]:
 
 @REFUSED_CONNECTIONS
 @pytest.mark.usefixtures("refused_sockets_collected")
+@pytest.mark.parametrize("transport", ["kafka-python", "librdkafka"])
 def test_events_spooled_while_kafka_is_down_are_all_delivered_in_order(
-    tmp_path: Path, schema_registry_url: str, agency: str
+    tmp_path: Path, schema_registry_url: str, agency: str, transport: str
 ) -> None:
     broker = LocalBroker(
         LocalBrokerSettings(
@@ -45,6 +46,7 @@ def test_events_spooled_while_kafka_is_down_are_all_delivered_in_order(
             spool_path=tmp_path / "spool.sqlite3",
             delivery_timeout_s=3.0,
             retry_interval_s=0.5,
+            transport=transport,
         )
         before, during, after = (
             _events(agency, 0, 20),

@@ -89,7 +89,7 @@ def test_both_transports_put_a_key_on_the_same_partition(
     # agency's transport must not move its dossiers (librdkafka's default is CRC32).
     make_topic(kafka_settings, agency)
     numbers = [f"H30-PART-{i}" for i in range(12)]
-    placed: dict[str, list[int]] = {}
+    placed: dict[str, list[int | None]] = {}
     for transport in ("kafka-python", "librdkafka"):
         settings = publisher_settings.model_copy(update={"transport": transport})
         with Publisher(kafka_settings, settings) as publisher:

@@ -13,8 +13,9 @@ record's fault: the caller waits and retries, nothing is refused for it).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -54,20 +55,32 @@ class IngressRecord:
 
 @dataclass(frozen=True)
 class Passed:
-    """A valid event: where it goes, with which headers, and the entity's new state."""
+    """A valid event: where it goes, with which headers, and the entity's new state.
+
+    ``record`` is the decoded Avro payload, so the stages after the gate (routing rules
+    on payload fields, the views) need not decode the bytes again.
+    """
 
     topic: str
     headers: h.Headers
     facets: Facets
     event: EventModel
     state: EntityState
+    record: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Refused:
-    """A refused record, with everything its dead letter needs."""
+    """A refused record, with everything its dead letter needs.
+
+    A duplicate of an event that passed keeps its ``facets`` and decoded ``record``: the
+    views apply it again (a no-op unless a crash lost their first write; see
+    :mod:`lienthong.consumers.worker.stages`).
+    """
 
     letter: dl.DeadLetter
+    facets: Facets | None = None
+    record: Mapping[str, Any] | None = None
 
 
 Verdict = Passed | Refused
@@ -144,10 +157,15 @@ class Gate:
                 event_type=entry.event_type,
             )
             return self._refuse(record, refusal)
-        return self._judge(record, state, entry, event)
+        return self._judge(record, state, entry, event, decoded)
 
     def _judge(
-        self, record: IngressRecord, state: EntityState, entry: EventType, event: EventModel
+        self,
+        record: IngressRecord,
+        state: EntityState,
+        entry: EventType,
+        event: EventModel,
+        decoded: Mapping[str, Any],
     ) -> Verdict:
         facets = facets_of(event)
 
@@ -174,11 +192,12 @@ class Gate:
                 entry.key_field,
             )
         if state.has_passed(facets.event_id):
-            return refuse(
+            duplicate = refuse(
                 dl.DUPLICATE_EVENT,
                 f"event {facets.event_id} already passed the gate; this copy is not passed on",
                 "envelope.event_id",
             )
+            return Refused(duplicate.letter, facets, decoded)
         previous = state.status(facets.event_type)
         problem = transition_problem_for(facets.event_type, previous, facets.status)
         if problem is not None:
@@ -202,7 +221,8 @@ class Gate:
                 (h.VALIDATED_AT, str(now)),
             ]
         )
-        return Passed(self._layout.canonical(facets.event_type), headers, facets, event, new_state)
+        topic = self._layout.canonical(facets.event_type)
+        return Passed(topic, headers, facets, event, new_state, decoded)
 
     def _decode(self, value: bytes) -> tuple[EventType | None, dict[str, object]]:
         schema_id = read_header(value)

@@ -1,15 +1,21 @@
-"""The views in the worker: faust tables fed from the canonical topics, and the SLA timer.
+"""The views in the worker: faust tables fed with what the gate passes, and the SLA timer.
 
-One agent reads the canonical topics of the catalogue's dossier, case and document
-events (as the gate wrote them: original Avro bytes, trusted ``lt.*`` headers) plus the
-overdue topic, one batch at a time. For each record it looks up the entity's state,
-applies the pure update (:data:`.entities.APPLIERS`) and, once per batch and entity,
-writes the new JSON state to the table in the record's own partition (so the changelog
-partition matches the source partition; see :mod:`..worker._context`).
+The worker's pipeline (:class:`..worker.stages.Pipeline`) hands each batch of events the
+gate passed — exactly what it writes to the canonical topics, with the payload already
+decoded — to :meth:`MaterializeStage.apply`, in the same hop; a small agent reads the
+overdue topic. For each event the stage looks up the entity's state, applies the pure
+update (:data:`.entities.APPLIERS`) and, once per batch and entity, writes the new JSON
+state to the table in the event's own partition (see :mod:`..worker._context`). The
+gate refuses as duplicates also come here, so a worker killed between the two tables'
+changelog writes re-applies rather than loses an event; every update is idempotent by
+``event_id``.
 
 Every table is keyed by the Kafka key of the events that feed it (MaHoSo, case id, zone
-id, document id), so each table is co-partitioned with its topics: a key lives on the
-worker that consumes its partition, and faust's router finds it for the query API.
+id, document id), and the ingress topics have the tables' partition count (the worker
+checks): a key lives on the worker that consumes its partition, and faust's router finds
+it for the query API. This needs producers to pick partitions by the Java client's
+murmur2 of the key, as kafka-python, aiokafka, the SDK and the gateway do
+(librdkafka clients: set ``partitioner=murmur2_random``).
 
 The overdue timer scans the local dossier table every ``overdue_scan_s``; for a dossier
 past due without a result and not yet marked it sends one record to
@@ -42,9 +48,8 @@ from lienthong.consumers.views.dossiers import OVERDUE_EVENT_TYPE, becomes_overd
 from lienthong.consumers.views.entities import APPLIERS, VIEW_TABLES, State
 from lienthong.consumers.worker._context import event_context
 from lienthong.consumers.worker.settings import WorkerSettings
+from lienthong.consumers.worker.stages import Forward
 from lienthong.monitoring.metrics import AxisMetrics
-from lienthong.schemas.codec import AvroDeserializer
-from lienthong.schemas.errors import CodecError
 from lienthong.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -106,6 +111,7 @@ class Views:
     undecodable: int = 0
     overdue_sent: int = 0
     on_applied: list[Applied] = field(default_factory=list)
+    stage: MaterializeStage | None = None  # what the worker's pipeline applies batches with
 
     def states(self, name: str) -> Iterator[State]:
         """Every state of a table held by this worker (its assigned partitions)."""
@@ -126,66 +132,102 @@ def views_of(app: faust.App) -> Views | None:
     return _REGISTERED.get(app)
 
 
-def _decode(deserializer: AvroDeserializer, event_type: str, value: bytes) -> Mapping[str, Any]:
-    if event_type == OVERDUE_EVENT_TYPE:
-        decoded: Mapping[str, Any] = json.loads(value)
-        return decoded
-    return deserializer.decode(value).value
+def _decode(event_type: str, value: bytes) -> Mapping[str, Any]:
+    if event_type != OVERDUE_EVENT_TYPE:
+        raise ValueError(f"{event_type} reaches the views from the gate, not from a topic")
+    decoded: Mapping[str, Any] = json.loads(value)
+    return decoded
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One event for the tables: where it came from, what it is, its decoded payload."""
+
+    event: Any  # the faust event whose partition the key's state lives in
+    key: bytes
+    event_type: str
+    event_id: str
+    occurred_at_ms: int | None
+    record: Mapping[str, Any]
 
 
 class MaterializeStage:
-    """One batch of canonical records → table states (pure updates, one write per key)."""
+    """Batches of events → table states (pure updates, one write per key and batch)."""
 
-    def __init__(self, views: Views, deserializer: AvroDeserializer, metrics: AxisMetrics) -> None:
+    def __init__(self, views: Views, metrics: AxisMetrics) -> None:
         self._views = views
-        self._deserializer = deserializer
         self._latency = metrics.event_latency.labels("queryable")
 
+    def apply(self, batch: Sequence[Forward]) -> None:
+        """Apply valid events from the gate (their payload is decoded already)."""
+        rows = []
+        for item in batch:
+            facets = item.facets
+            if item.key is None or facets.event_type not in APPLIERS:
+                continue
+            rows.append(
+                _Row(
+                    item.event,
+                    item.key,
+                    facets.event_type,
+                    facets.event_id,
+                    facets.occurred_at_ms,
+                    item.record,
+                )
+            )
+        self._apply(rows)
+
     def handle(self, events: Sequence[Any]) -> None:
-        """Apply a batch; table writes happen in each key's own event context."""
-        views = self._views
-        changed: dict[tuple[str, bytes], tuple[State, Any]] = {}
-        applied: list[tuple[str, str]] = []
+        """Apply records read from a topic (the overdue announcements, JSON)."""
+        rows = []
         for event in events:
             message = event.message
-            key = message.key
             headers = h.as_dict(message.headers)
             event_type = h.text(headers, h.EVENT_TYPE) or ""
-            target = APPLIERS.get(event_type)
-            if target is None or key is None or message.value is None:
+            if event_type not in APPLIERS or message.key is None or message.value is None:
                 continue
-            name, apply = target
             try:
-                record = _decode(self._deserializer, event_type, message.value)
-            except (CodecError, ValueError) as exc:
-                # The gate let it through, so this is a bug or a foreign writer: say so once.
+                record = _decode(event_type, message.value)
+            except ValueError as exc:
                 log.warning("views cannot read a record of %s: %s", message.topic, exc)
-                views.undecodable += 1
+                self._views.undecodable += 1
                 continue
-            pending = changed.get((name, key))
+            occurred = h.text(headers, h.OCCURRED_AT)
+            stamp = int(occurred) if occurred and occurred.isdigit() else None
+            event_id = h.text(headers, h.EVENT_ID) or ""
+            rows.append(_Row(event, message.key, event_type, event_id, stamp, record))
+        self._apply(rows)
+
+    def _apply(self, rows: Sequence[_Row]) -> None:
+        views = self._views
+        changed: dict[tuple[str, bytes], tuple[State, _Row]] = {}
+        applied: list[_Row] = []
+        for row in rows:
+            name, apply = APPLIERS[row.event_type]
+            pending = changed.get((name, row.key))
             if pending is not None:
                 state: State | None = pending[0]
             else:
-                with event_context(event):
-                    raw = views.tables[name].get(key)
+                with event_context(row.event):
+                    raw = views.tables[name].get(row.key)
                 state = None if raw is None else json.loads(raw)
-            new = apply(state, record)
+            new = apply(state, row.record)
             if new is None:
                 views.duplicates += 1
                 continue
-            changed[(name, key)] = (new, event)
-            applied.append((event_type, h.text(headers, h.EVENT_ID) or ""))
-            views.applied += 1
+            changed[(name, row.key)] = (new, row)
+            applied.append(row)
+        views.applied += len(applied)
         now = time.time()
-        for (name, key), (state, event) in changed.items():
-            with event_context(event):
+        for (name, key), (state, row) in changed.items():
+            with event_context(row.event):
                 views.tables[name][key] = json.dumps(state, ensure_ascii=False).encode()
-            occurred = h.text(h.as_dict(event.message.headers), h.OCCURRED_AT)
-            if occurred and occurred.isdigit():
-                self._latency.observe(max(0.0, now - int(occurred) / 1000))
+        for row in applied:
+            if row.occurred_at_ms is not None:
+                self._latency.observe(max(0.0, now - row.occurred_at_ms / 1000))
         for hook in views.on_applied:
-            for event_type, event_id in applied:
-                hook(event_type, event_id, int(now * 1000))
+            for row in applied:
+                hook(row.event_type, row.event_id, int(now * 1000))
 
 
 class OverdueScanner:
@@ -239,7 +281,6 @@ def register_views(
     settings: WorkerSettings,
     kafka: KafkaSettings,
     *,
-    deserializer: AvroDeserializer,
     send: Send,
     metrics: AxisMetrics,
     views_settings: ViewsSettings | None = None,
@@ -279,10 +320,10 @@ def register_views(
         tables[name] = table
     views = Views(app=app, tables=tables, settings=config)
     _REGISTERED[app] = views
-    stage = MaterializeStage(views, deserializer, metrics)
+    stage = views.stage = MaterializeStage(views, metrics)
     overdue_topic = layout.canonical(OVERDUE_EVENT_TYPE)
-    sources = sorted({layout.canonical(t) for t in APPLIERS})
-    topic = app.topic(*sources, schema=_raw(), allow_empty=True)
+    # Everything else reaches the views from the gate, in the same hop (worker.stages).
+    topic = app.topic(overdue_topic, schema=_raw(), allow_empty=True)
 
     @app.agent(topic, name="materialize")
     async def materialize(stream: Any) -> None:

@@ -1,9 +1,14 @@
-"""``lienthong worker``: the faust-streaming app running the validate and route stages.
+"""``lienthong worker``: the faust-streaming app running validate, route and the views.
 
-    ingress topics ──validate──► lienthong.events.<type>  ──route──► lienthong.sub.<name>
-                        │ refused                                    (rules file, headers)
+    ingress topics ──validate──► lienthong.events.<type>      (canonical: the same bytes)
+                        │  └─────route──► lienthong.sub.<name>  (rules file, headers)
+                        │  └─────materialize──► view tables     (LIENTHONG_VIEWS_ENABLED)
+                        │ refused
                         ▼
                  lienthong.deadletter (reason headers)
+
+The three stages run in one hop over each batch of ingress records (see
+:class:`.stages.Pipeline` for the order that keeps a killed worker from losing events).
 
 One app id is one consumer group: start more processes with the same settings to share
 partitions. Every topic is created before faust starts (:mod:`.topics`); faust itself
@@ -29,10 +34,9 @@ from lienthong.consumers.dedup import DedupPolicy, RecentIds
 from lienthong.consumers.gate import Gate
 from lienthong.consumers.routing.watch import RulesWatcher
 from lienthong.consumers.worker.settings import WorkerSettings
-from lienthong.consumers.worker.stages import RouteStage, ValidateStage
+from lienthong.consumers.worker.stages import Pipeline, RouteStage, ValidateStage
 from lienthong.consumers.worker.topics import ENTITY_TABLE, ensure_subscriber_topics, prepare
 from lienthong.monitoring.metrics import AxisMetrics
-from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
 from lienthong.settings import KafkaSettings
@@ -169,13 +173,6 @@ def create_worker(
         ),
     )
     validate = ValidateStage(gate, table, sender.send, layout, metrics)
-    source = app.topic(*ingress, schema=_raw(), allow_empty=True)
-
-    @app.agent(source, name="validate")
-    async def validate_agent(stream: Any) -> None:
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
-            await validate.handle(events)
-
     route: RouteStage | None = None
     if watcher is not None:
 
@@ -191,31 +188,22 @@ def create_worker(
         route = RouteStage(
             watcher,
             sender.send,
-            deserializer,
             metrics,
             recent=RecentIds(settings.route_recent_ids),
             on_new_subscribers=new_subscribers,
         )
-        canonical = app.topic(
-            *(layout.canonical(t) for t in catalogue()),
-            schema=_raw(),
-            allow_empty=True,
-        )
-        stage = route
-
-        @app.agent(canonical, name="route")
-        async def route_agent(stream: Any) -> None:
-            async for events in stream.take_events(
-                settings.batch_size, within=settings.batch_wait_s
-            ):
-                await stage.handle(events)
 
     # Materialized views and their query API (issue 6), only with LIENTHONG_VIEWS_ENABLED.
     from lienthong.consumers.views import register_views  # noqa: PLC0415  # views import worker
 
-    register_views(
-        app, settings, kafka, deserializer=deserializer, send=sender.send, metrics=metrics
-    )
+    views = register_views(app, settings, kafka, send=sender.send, metrics=metrics)
+    pipeline = Pipeline(validate, route, views.stage if views is not None else None)
+    source = app.topic(*ingress, schema=_raw(), allow_empty=True)
+
+    @app.agent(source, name="validate")
+    async def validate_agent(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
+            await pipeline.handle(events)
 
     if settings.web_port is not None:
 

@@ -70,11 +70,16 @@ def test_duplicate_and_illegal_jump_are_refused(setup: tuple[Gate, EventEncoder]
     again = gate.check(_record(encoder, events[0], 1), passed.state)
     assert isinstance(again, Refused)
     assert again.letter.reason == dl.DUPLICATE_EVENT
+    # A duplicate keeps what the views need to re-apply it (a no-op unless a crash lost it).
+    assert again.facets == passed.facets
+    assert again.record == passed.record
+    assert passed.record["MaHoSo"] == events[0].MaHoSo
     last = events[-1]  # the path's last status cannot follow its first
     jump = gate.check(_record(encoder, last, 2), passed.state)
     assert isinstance(jump, Refused)
     assert jump.letter.reason == dl.ILLEGAL_TRANSITION
     assert jump.letter.refusal.field == "TrangThaiHoSo"
+    assert jump.facets is None  # other refusals never reach the views
 
 
 @pytest.mark.parametrize(

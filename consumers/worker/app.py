@@ -33,6 +33,7 @@ from lienthong.consumers._kafka import aiokafka_producer, faust_broker, faust_cr
 from lienthong.consumers.dedup import DedupPolicy, RecentIds
 from lienthong.consumers.gate import Gate
 from lienthong.consumers.routing.watch import RulesWatcher
+from lienthong.consumers.worker._gc import freeze_startup_objects
 from lienthong.consumers.worker.settings import WorkerSettings
 from lienthong.consumers.worker.stages import Pipeline, RouteStage, ValidateStage
 from lienthong.consumers.worker.topics import ENTITY_TABLE, ensure_subscriber_topics, prepare
@@ -199,6 +200,12 @@ def create_worker(
     views = register_views(app, settings, kafka, send=sender.send, metrics=metrics)
     pipeline = Pipeline(validate, route, views.stage if views is not None else None)
     source = app.topic(*ingress, schema=_raw(), allow_empty=True)
+
+    if settings.tune_gc:
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def tune_collector() -> None:
+            freeze_startup_objects()
 
     @app.agent(source, name="validate")
     async def validate_agent(stream: Any) -> None:

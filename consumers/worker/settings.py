@@ -67,6 +67,12 @@ class WorkerSettings(BaseSettings):
     dedup_ids_per_entity: int = Field(default=64, ge=1)
     dedup_max_age_s: float = Field(default=7 * 86_400.0, gt=0)
     route_recent_ids: int = Field(default=200_000, ge=1)
+    tune_gc: bool = Field(
+        default=True,
+        description="Freeze start-up objects out of the garbage collector and collect less "
+        "often (consumers/worker/_gc.py): full collections otherwise stall the stream for "
+        "~150 ms each. Turn off only when embedding the worker in another program.",
+    )
     web_port: int | None = Field(
         default=None, ge=0, le=65535, description="Serve /metrics on this port (none: no web)."
     )

@@ -3,10 +3,10 @@
 :class:`Pipeline` runs them in one hop, from one ``take_events`` batch: the gate judges
 every record (pure code in :mod:`..gate`), the router picks subscriber topics for what
 passed (:mod:`..routing`), every output is handed to the producer without awaiting it,
-and all deliveries are awaited once. Only then are the views updated and the entity
-table told that the events passed (both are faust tables: their changelogs go out
-through faust's producer). faust acknowledges the batch's offsets after
-:meth:`Pipeline.handle` returns.
+and the views apply the batch while all deliveries are awaited once. Only then does the
+entity table record that the events passed (views and entity table are faust tables:
+their changelogs go out through faust's producer). faust acknowledges the batch's
+offsets after :meth:`Pipeline.handle` returns.
 
 Why this order: a worker killed anywhere in a batch re-reads it. If the entity table
 had not recorded the events, they pass again — outputs are repeated (at least once;
@@ -283,9 +283,10 @@ class Pipeline:
         deliveries = judged.deliveries
         if self.route is not None and judged.passed:
             deliveries += await self.route.route(judged.passed)
-        await asyncio.gather(*deliveries)
         if self.views is not None and judged.views:
-            self.views.apply(judged.views)  # before the gate's state: see the docstring
+            # Queryable while Kafka acknowledges; before the gate's state: see the docstring.
+            self.views.apply(judged.views)
+        await asyncio.gather(*deliveries)
         self.validate.settle(judged)
         if self.route is not None:
             self.route.settle()

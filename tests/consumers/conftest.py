@@ -140,6 +140,19 @@ def partition_counts(kafka: KafkaSettings, topics: Sequence[str]) -> dict[str, i
         client.close()
 
 
+def read_more(
+    kafka: KafkaSettings, topics: Sequence[str], found: list[Out], seconds: float
+) -> list[Out]:
+    """``found`` plus what a fresh read of ``topics`` finds beyond it within ``seconds``.
+
+    Records are told apart by position: a second read visits partitions in another
+    order, so slicing it at ``len(found)`` could count one record twice.
+    """
+    seen = {(o.topic, o.partition, o.offset) for o in found}
+    again = read(kafka, topics, timeout_s=seconds)
+    return found + [o for o in again if (o.topic, o.partition, o.offset) not in seen]
+
+
 def read(
     kafka: KafkaSettings,
     topics: Sequence[str],

@@ -20,7 +20,7 @@ from lienthong.schemas.models import (
     OfficialDocument,
 )
 
-from .conftest import Axis, Out, Raw, WorkerProcess, publish, read
+from .conftest import Axis, Out, Raw, WorkerProcess, publish, read, read_more
 from .day import CASE_AGENCIES, DOCUMENT_AGENCY, DOSSIER_AGENCY, FEEDBACK_AGENCY, realistic_day
 
 RULES = """
@@ -176,9 +176,7 @@ def test_a_realistic_day_is_validated_and_routed(
         timeout_s=90,
     )
     # A little longer, to see anything sent twice or sent wrongly.
-    outputs += read(axis.kafka, [*sub_topics, axis.layout.deadletter], timeout_s=1.5)[
-        len(outputs) :
-    ]
+    outputs = read_more(axis.kafka, [*sub_topics, axis.layout.deadletter], outputs, 1.5)
     assert worker.process.poll() is None, worker.output()
 
     routed: dict[str, Counter[str]] = defaultdict(Counter)

@@ -14,7 +14,7 @@ import pytest
 from lienthong.schemas.models import DossierLifecycle, EventModel
 from tests.conftest import free_port
 
-from ..conftest import Axis, WorkerProcess, publish, read
+from ..conftest import Axis, WorkerProcess, publish, read, read_more
 from ..day import CASE_AGENCIES, DOCUMENT_AGENCY, DOSSIER_AGENCY, FEEDBACK_AGENCY
 from .oracle import Expected, expected, mixed_day
 
@@ -109,7 +109,7 @@ def check_views(api: Api, events: list[EventModel], want: Expected) -> None:
 def overdue_records(axis: Axis, count: int) -> Counter[bytes]:
     topic = axis.layout.canonical("dossier.overdue")
     found = read(axis.kafka, [topic], until=lambda f: len(f) >= count, timeout_s=15)
-    found += read(axis.kafka, [topic], timeout_s=1.0)[len(found) :]
+    found = read_more(axis.kafka, [topic], found, 1.0)
     return Counter(r.key for r in found if r.key is not None)
 
 

@@ -324,10 +324,11 @@ def _raw_and_sdk(
     typed: list[DossierLifecycle],
     home: Path,
     rounds: int,
+    raw_only: bool = False,
 ) -> dict[int, Run]:
     """Raw kafka-python and the SDK on each transport, interleaved, best of ``rounds``."""
     zero = Run(0.0, float("inf"))
-    transports = _transports()
+    transports = () if raw_only else _transports()
     raw = dict.fromkeys((DEFAULT_BATCH, SDK_BATCH), zero)
     sdk = {(t, size): zero for t in transports for size in raw}
     for round_ in range(rounds):  # interleaved, best of N: fair to every variant
@@ -357,6 +358,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3, help="best of N for every figure")
+    parser.add_argument(
+        "--gateway-only",
+        action="store_true",
+        help="only raw kafka-python and the aiokafka gateway (faster iterations)",
+    )
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="lienthong-bench-"))
     print(f"interpreter: {interpreter()}")
@@ -377,8 +383,10 @@ def main() -> None:
         # (which would charge its 20,000 models to whichever side allocates more).
         gc.freeze()
         bench_raw(kafka, records, SDK_BATCH)  # a throwaway round: the broker's JIT warms up
-        raw = _raw_and_sdk(kafka, registry.url, records, typed, home, args.rounds)
-        for producer in ("aiokafka", "kafka-python"):
+        raw = _raw_and_sdk(
+            kafka, registry.url, records, typed, home, args.rounds, args.gateway_only
+        )
+        for producer in ("aiokafka",) if args.gateway_only else ("aiokafka", "kafka-python"):
             figures = bench_gateway(
                 kafka, registry.url, home, producer, 1, args.events, args.rounds
             )

@@ -42,7 +42,7 @@ from lienthong.producers.gateway._body import (
     parse_single,
 )
 from lienthong.producers.gateway._idempotency import IdempotencyStore
-from lienthong.producers.gateway._ingest import Ingestor, ItemResult
+from lienthong.producers.gateway._ingest import Ingestor, ItemResult, batch_json
 from lienthong.producers.gateway._keys import KeyStore
 from lienthong.producers.gateway._ratelimit import RateLimiter
 from lienthong.producers.gateway._settings import GatewaySettings
@@ -327,9 +327,7 @@ def _routes(app: FastAPI, gw: Gateway, schemas: dict[str, Any]) -> None:
         except _Problem as problem:
             return _answer(problem)
         status, headers = _status(results)
-        accepted = sum(r.status in ("produced", "duplicate", "spooled") for r in results)
-        body = {"accepted": accepted, "results": [r.as_dict() for r in results]}
-        return JSONResponse(body, status, headers=headers)
+        return Response(batch_json(results), status, headers, media_type="application/json")
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import struct
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -26,7 +27,6 @@ import anyio.to_thread
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError as AioKafkaError
 from aiokafka.errors import MessageSizeTooLargeError
-from aiokafka.partitioner import murmur2
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from lienthong.connectors.kafka import TopicSpec, ensure_topics
@@ -41,6 +41,34 @@ from lienthong.settings import KafkaSettings
 # aiokafka's default max_request_size, which the gateway's producer keeps.
 _MAX_REQUEST_BYTES = 1024 * 1024
 _estimate_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
+_M = 0x5BD1E995  # murmur2's mixing constant
+_MASK = 0xFFFFFFFF
+_WORD = struct.Struct("<I")
+
+
+def murmur2(data: bytes) -> int:
+    """Kafka's murmur2 of ``data``, equal to ``aiokafka.partitioner.murmur2``.
+
+    aiokafka's is pure Python with a mask after every operation; this one reads the
+    4-byte words with ``struct`` and masks only where a product can overflow 32 bits:
+    ~40 % less per key (a test compares both on random keys of every length).
+    """
+    length = len(data)
+    h = (0x9747B28C ^ length) & _MASK
+    end = length & ~3
+    for (word,) in _WORD.iter_unpack(data[:end]):
+        k = (word * _M) & _MASK
+        h = ((h * _M) & _MASK) ^ (((k ^ (k >> 24)) * _M) & _MASK)
+    extra = length & 3
+    if extra >= 3:
+        h ^= data[end + 2] << 16
+    if extra >= 2:
+        h ^= data[end + 1] << 8
+    if extra:
+        h = ((h ^ data[end]) * _M) & _MASK
+    h ^= h >> 13
+    h = (h * _M) & _MASK
+    return h ^ (h >> 15)
 
 
 class Sink(Protocol):

@@ -60,6 +60,15 @@ def rule(name: str, check: Callable[[Any], str | None]) -> AfterValidator:
     return AfterValidator(apply)
 
 
+def _not_blank(value: str) -> str:
+    # ``rule("not_blank", ...)`` inlined: the most frequent field rule (a dozen fields
+    # of an event), so one Python call per field instead of two.
+    if value.strip():
+        return value
+    problem = codes.not_blank_problem(value)
+    raise PydanticCustomError("not_blank", "{reason}", {"reason": problem})
+
+
 def _from_epoch_millis(millis: int) -> datetime:
     try:
         return _EPOCH + timedelta(milliseconds=millis)
@@ -81,12 +90,17 @@ def _parse_iso(text: str) -> datetime:
 def _timestamp(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         moment = _from_epoch_millis(value)
+    # JSON has no time type; Avro dicts do, so a string is only a time in JSON.
+    elif isinstance(value, str) and info.mode == "json":
+        value = _parse_iso(value)
+        # An aware plain datetime is what the handler passes through unchanged;
+        # skipping it saves a call per time field (a naive one still gets its error).
+        moment = value.astimezone(UTC) if value.utcoffset() is not None else handler(value)
     else:
-        # JSON has no time type; Avro dicts do, so a string is only a time in JSON.
-        if isinstance(value, str) and info.mode == "json":
-            value = _parse_iso(value)
         moment = handler(value).astimezone(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    micros = moment.microsecond
+    # Whole milliseconds (the usual case) need no new object.
+    return moment if micros % 1000 == 0 else moment.replace(microsecond=micros // 1000 * 1000)
 
 
 def _uuid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
@@ -138,7 +152,7 @@ KnownSymbol = Annotated[E, Strict(False), AfterValidator(_not_reserved)]
 Distinct = Annotated[list[T], AfterValidator(_distinct_not_empty)]
 """An Avro array that must hold at least one item and no repeats."""
 
-NonBlank = Annotated[str, rule("not_blank", codes.not_blank_problem)]
+NonBlank = Annotated[str, AfterValidator(_not_blank)]
 AgencyCode = Annotated[str, rule("agency_code", codes.agency_code_problem)]
 ProcedureCode = Annotated[str, rule("procedure_code", codes.procedure_code_problem)]
 UnitCode = Annotated[str, rule("unit_code", codes.unit_code_problem)]

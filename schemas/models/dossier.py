@@ -90,19 +90,27 @@ class DossierLifecycle(EventModel):
 
     def _required_by_status(self) -> Iterator[Problem]:
         status = self.TrangThaiHoSo
-        row = STATUSES[status]
-        required = {
-            "NgayTiepNhan": row.received,
-            "NgayTra": status == StatusCode.RESULT_RETURNED,
-            "NoiDungBoSung": status == StatusCode.SUPPLEMENT_REQUESTED,
-        }
-        for field, needed in required.items():
-            if needed and getattr(self, field) is None:
+        for field in _REQUIRED_BY_STATUS[status]:
+            if getattr(self, field) is None:
                 yield Problem(
                     field,
                     "required_for_status",
-                    f"{field} is required with TrangThaiHoSo {status} ({row.label_vi})",
+                    f"{field} is required with TrangThaiHoSo {status} "
+                    f"({STATUSES[status].label_vi})",
                 )
+
+
+def _required_fields(status: int) -> tuple[str, ...]:
+    required = {
+        "NgayTiepNhan": STATUSES[status].received,
+        "NgayTra": status == StatusCode.RESULT_RETURNED,
+        "NoiDungBoSung": status == StatusCode.SUPPLEMENT_REQUESTED,
+    }
+    return tuple(field for field, needed in required.items() if needed)
+
+
+# Which fields each status requires, worked out once instead of for every event.
+_REQUIRED_BY_STATUS: dict[int, tuple[str, ...]] = {s: _required_fields(s) for s in STATUSES}
 
 
 class DossierProgress(EventModel):

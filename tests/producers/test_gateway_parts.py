@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from pathlib import Path
 
 import pytest
+from aiokafka.partitioner import murmur2 as aiokafka_murmur2
+from fastapi.responses import JSONResponse
 
 from lienthong.producers import KeyStoreError
 from lienthong.producers.gateway import IdempotencyStore, KeyStore, RateLimiter
 from lienthong.producers.gateway._idempotency import ClaimState, Position
+from lienthong.producers.gateway._ingest import ItemResult, batch_json
+from lienthong.producers.gateway._sink import murmur2
 
 
 def test_a_key_authenticates_its_agency_and_is_stored_hashed(tmp_path: Path) -> None:
@@ -77,3 +82,22 @@ def test_results_survive_a_restart_and_stale_claims_are_taken_over(tmp_path: Pat
     assert done.position == Position("t", 0, 7)
     assert stale.state is ClaimState.NEW
     again.close()
+
+
+def test_the_fast_murmur2_equals_aiokafkas_on_keys_of_every_length() -> None:
+    rng = random.Random(4)
+    for length in range(70):
+        for _ in range(10):
+            key = rng.randbytes(length)
+            assert murmur2(key) == aiokafka_murmur2(key)
+
+
+def test_the_hand_built_batch_body_is_what_json_response_writes() -> None:
+    results = [
+        ItemResult("6f1c5e0a-0000-4000-8000-000000000001", "produced", "in.a-b_c", 2, 41),
+        ItemResult("6f1c5e0a-0000-4000-8000-000000000002", "duplicate", "in.a", 0, 7),
+        ItemResult("6f1c5e0a-0000-4000-8000-000000000003", "spooled", "in.a"),
+        ItemResult("6f1c5e0a-0000-4000-8000-000000000004", "failed", error='Kafka "away" ↯'),
+    ]
+    expected = {"accepted": 3, "results": [r.as_dict() for r in results]}
+    assert batch_json(results) == JSONResponse(expected).body

@@ -67,6 +67,14 @@ def test_json_input_takes_iso_text_or_epoch_milliseconds() -> None:
         Envelope.model_validate_json(json.dumps(record | {"occurred_at": "2025-03-04T09:30"}))
 
 
+def test_json_times_become_utc_milliseconds_whatever_their_offset() -> None:
+    for text in ("2025-03-04T09:30:01.123456+07:00", "2025-03-04T02:30:01.123Z"):
+        record = _envelope(occurred_at=text)
+        moment = Envelope.model_validate_json(json.dumps(record)).occurred_at
+        assert moment == datetime(2025, 3, 4, 2, 30, 1, 123000, tzinfo=UTC)
+        assert moment.tzinfo is UTC
+
+
 def test_uuids_accept_uuid_objects_and_canonical_text_only() -> None:
     assert Envelope.from_avro(_envelope()).event_id == uuid.UUID(EVENT_ID)
     assert Envelope.from_avro(_envelope(event_id=uuid.UUID(EVENT_ID))).event_id == uuid.UUID(

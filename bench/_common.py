@@ -7,11 +7,20 @@ import os
 import platform
 import socket
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from lienthong.broker import LocalBroker
+from lienthong.connectors.kafka import ensure_topics
+from lienthong.connectors.topics import TopicLayout, axis_topics
+from lienthong.consumers._kafka import aiokafka_client
+from lienthong.registry import RegistryServer, RegistrySettings
+from lienthong.schemas.catalogue import catalogue
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
 
 
@@ -63,3 +72,54 @@ def local_kafka(home: Path) -> Iterator[KafkaSettings]:
         yield KafkaSettings(bootstrap_servers=broker.bootstrap)
     finally:
         broker.stop()
+
+
+AxisRun = Callable[[KafkaSettings, str, Path, int], None]
+"""A worker benchmark: (kafka, registry URL, scratch folder, events wanted) → prints."""
+
+
+def run_on_local_axis(run: AxisRun, default_events: int = 20_000) -> None:
+    """Call ``run`` with a throwaway broker and schema registry; ``[N]`` from argv."""
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    wanted = int(numbers[0]) if numbers else default_events
+    with (
+        tempfile.TemporaryDirectory() as home,
+        local_kafka(Path(home)) as kafka,
+        RegistryServer(kafka, RegistrySettings(port=0, topic="bench._schemas")) as registry,
+    ):
+        run(kafka, registry.url, Path(home), wanted)
+
+
+def fresh_axis(kafka: KafkaSettings, agency: str, partitions: int) -> TopicLayout:
+    """A prefix no run used, with every axis topic of ``agency`` and an ``ioc`` subscriber."""
+    layout = TopicLayout("bench" + uuid.uuid4().hex[:6])
+    ensure_topics(
+        kafka,
+        axis_topics(
+            list(catalogue()),
+            [agency],
+            layout=layout,
+            subscribers=["ioc"],
+            partitions=partitions,
+        ),
+    )
+    return layout
+
+
+async def raw_consume_rate(
+    kafka: KafkaSettings, topics: list[str], partitions: int, n: int
+) -> float:
+    """Events/s of raw aiokafka reading ``n`` records of ``topics`` from the start."""
+    consumer = AIOKafkaConsumer(**aiokafka_client(kafka), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in range(partitions)]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        began, seen = time.perf_counter(), 0
+        while seen < n:
+            for messages in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
+                seen += len(messages)
+        return n / (time.perf_counter() - began)
+    finally:
+        await consumer.stop()

@@ -30,25 +30,22 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import faust
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
-from bench._common import interpreter, local_kafka
-from lienthong.connectors.kafka import ensure_topics
-from lienthong.connectors.topics import TopicLayout, axis_topics
-from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
+from bench._common import fresh_axis, interpreter, raw_consume_rate, run_on_local_axis
+from lienthong.connectors.topics import TopicLayout
+from lienthong.consumers._kafka import aiokafka_producer
 from lienthong.consumers.views import views_of
 from lienthong.consumers.views.entities import APPLIERS
 from lienthong.consumers.worker import WorkerSettings, create_worker
 from lienthong.producers import EventEncoder
-from lienthong.registry import RegistryServer, RegistrySettings
-from lienthong.schemas.catalogue import catalogue, event_type
+from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient
@@ -78,22 +75,6 @@ async def _publish(kafka: KafkaSettings, records: list[Rec], rate: float = 0.0) 
     finally:
         await producer.stop()
     return sent
-
-
-async def _raw(kafka: KafkaSettings, topics: list[str], n: int) -> float:
-    consumer = AIOKafkaConsumer(**aiokafka_client(kafka), enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        began, seen = time.perf_counter(), 0
-        while seen < n:
-            for messages in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
-                seen += len(messages)
-        return n / (time.perf_counter() - began)
-    finally:
-        await consumer.stop()
 
 
 async def _straightforward(
@@ -236,17 +217,7 @@ async def _views(
 
 
 def run(kafka: KafkaSettings, registry_url: str, home: Path, wanted: int) -> None:
-    layout = TopicLayout("bench" + uuid.uuid4().hex[:6])
-    ensure_topics(
-        kafka,
-        axis_topics(
-            list(catalogue()),
-            [DOSSIER_AGENCY],
-            layout=layout,
-            subscribers=["ioc"],
-            partitions=PARTITIONS,
-        ),
-    )
+    layout = fresh_axis(kafka, DOSSIER_AGENCY, PARTITIONS)
     encoder = EventEncoder(RegistryClient(registry_url))
     events = list(dossier_events(random.Random(1), wanted // 5 + 1))[:wanted]
     records = _records(encoder, layout, events)
@@ -269,7 +240,7 @@ def run(kafka: KafkaSettings, registry_url: str, home: Path, wanted: int) -> Non
         batch_wait_s=0.01,
     )
     running, with_start, latencies = asyncio.run(_views(kafka, settings, records, latency_records))
-    raw = asyncio.run(_raw(kafka, topics, n))
+    raw = asyncio.run(raw_consume_rate(kafka, topics, PARTITIONS, n))
     plain, plain_with_start = asyncio.run(
         _straightforward(kafka, registry_url, topics, layout.subscriber("ioc"), n, home)
     )
@@ -297,14 +268,7 @@ def run(kafka: KafkaSettings, registry_url: str, home: Path, wanted: int) -> Non
 
 
 def main() -> None:
-    numbers = [a for a in sys.argv[1:] if a.isdigit()]
-    wanted = int(numbers[0]) if numbers else 20_000
-    with (
-        tempfile.TemporaryDirectory() as home,
-        local_kafka(Path(home)) as kafka,
-        RegistryServer(kafka, RegistrySettings(port=0, topic="bench._schemas")) as registry,
-    ):
-        run(kafka, registry.url, Path(home), wanted)
+    run_on_local_axis(run)
 
 
 if __name__ == "__main__":

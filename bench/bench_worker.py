@@ -15,21 +15,15 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from bench._common import interpreter, local_kafka
-from lienthong.connectors.kafka import ensure_topics
-from lienthong.connectors.topics import TopicLayout, axis_topics
+from bench._common import fresh_axis, interpreter, raw_consume_rate, run_on_local_axis
 from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
 from lienthong.consumers.worker import WorkerSettings, create_worker
 from lienthong.producers import EventEncoder
-from lienthong.registry import RegistryServer, RegistrySettings
-from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings
 from tests.consumers.day import DOSSIER_AGENCY, dossier_events
@@ -47,22 +41,6 @@ async def _publish(
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
-
-
-async def _raw(kafka: KafkaSettings, topic: str, n: int) -> float:
-    consumer = AIOKafkaConsumer(**aiokafka_client(kafka), enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        began, seen = time.perf_counter(), 0
-        while seen < n:
-            for messages in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
-                seen += len(messages)
-        return n / (time.perf_counter() - began)
-    finally:
-        await consumer.stop()
 
 
 async def _worker(
@@ -86,28 +64,11 @@ async def _worker(
 
 
 def main() -> None:
-    numbers = [a for a in sys.argv[1:] if a.isdigit()]
-    wanted = int(numbers[0]) if numbers else 20_000
-    with (
-        tempfile.TemporaryDirectory() as home,
-        local_kafka(Path(home)) as kafka,
-        RegistryServer(kafka, RegistrySettings(port=0, topic="bench._schemas")) as registry,
-    ):
-        run(kafka, registry.url, Path(home), wanted)
+    run_on_local_axis(run)
 
 
 def run(kafka: KafkaSettings, registry_url: str, home: Path, wanted: int) -> None:
-    layout = TopicLayout("bench" + uuid.uuid4().hex[:6])
-    ensure_topics(
-        kafka,
-        axis_topics(
-            list(catalogue()),
-            [DOSSIER_AGENCY],
-            layout=layout,
-            subscribers=["ioc"],
-            partitions=PARTITIONS,
-        ),
-    )
+    layout = fresh_axis(kafka, DOSSIER_AGENCY, PARTITIONS)
     encoder = EventEncoder(RegistryClient(registry_url))
     topic = layout.ingress(DOSSIER_AGENCY, "dossier.lifecycle")
     events = [
@@ -133,7 +94,7 @@ def run(kafka: KafkaSettings, registry_url: str, home: Path, wanted: int) -> Non
         data_dir=home / "worker",
         partitions=PARTITIONS,
     )
-    raw = asyncio.run(_raw(kafka, topic, n))
+    raw = asyncio.run(raw_consume_rate(kafka, [topic], PARTITIONS, n))
     with_start, running = asyncio.run(_worker(kafka, settings, layout.subscriber("ioc"), n))
     print(f"interpreter: {interpreter()}")
     size = sum(len(r[2]) for r in records) // n

@@ -27,13 +27,13 @@ import faust
 from aiokafka import AIOKafkaProducer
 from mode import Service
 
+from lienthong._gc import freeze_startup_objects
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers import headers as h
 from lienthong.consumers._kafka import aiokafka_producer, faust_broker, faust_credentials
 from lienthong.consumers.dedup import DedupPolicy, RecentIds
 from lienthong.consumers.gate import Gate
 from lienthong.consumers.routing.watch import RulesWatcher
-from lienthong.consumers.worker._gc import freeze_startup_objects
 from lienthong.consumers.worker.settings import WorkerSettings
 from lienthong.consumers.worker.stages import Pipeline, RouteStage, ValidateStage
 from lienthong.consumers.worker.topics import ENTITY_TABLE, ensure_subscriber_topics, prepare

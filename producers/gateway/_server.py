@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import gc
-
 import uvicorn
 from fastapi import FastAPI
 
+from lienthong._gc import freeze_startup_objects
 from lienthong.producers._errors import ProducerError
 from lienthong.producers.gateway._app import create_app
 from lienthong.producers.gateway._settings import GatewaySettings
 from lienthong.settings import KafkaSettings
-
-# Young objects a collection may wait for. A batch request makes ~10 objects per
-# event (models, records, results) that live until Kafka acknowledges; at Python's
-# default (700) the collector ran several times per request and rescanned them. Measured
-# +5-10 % events/s with bench/bench_producers.py; memory stays bounded by max_batch.
-_GEN0_THRESHOLD = 20_000
 
 
 def app_from_environment() -> FastAPI:
@@ -26,12 +19,7 @@ def app_from_environment() -> FastAPI:
     own process (never an agency's), so the setting touches nobody else's code.
     """
     app = create_app(KafkaSettings(), GatewaySettings())
-    # What exists now (FastAPI, pydantic's validators, the catalogue) lives as long as
-    # the process: frozen, it is no longer rescanned by every full collection (+15-25 %
-    # events/s in the benchmark).
-    gc.freeze()
-    _, *older = gc.get_threshold()
-    gc.set_threshold(_GEN0_THRESHOLD, *older)
+    freeze_startup_objects()
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from lienthong.producers import Delivery, PublishRefused, Record
 from lienthong.producers.gateway import GatewaySettings, KeyStore, create_app
+from lienthong.producers.gateway._sink import AioKafkaSink
 from lienthong.settings import KafkaSettings
 from tests.producers.conftest import consume, end_offsets, make_topic, new_agency
 from tests.producers.events import dossier, dossier_json
@@ -221,3 +225,33 @@ def test_each_answered_position_holds_that_event_and_keys_keep_their_partition(
         ids = [dict(r.headers)["lt.event_id"].decode() for r in records if r.key == key]
         posted = [e["envelope"]["event_id"] for e in events if e["MaHoSo"].encode() == key]
         assert ids == posted
+
+
+def test_a_record_too_large_for_a_request_is_refused_alone(
+    tmp_path: Path, kafka_settings: KafkaSettings, agency: str
+) -> None:
+    # Reachable when an operator raises max_body_bytes past Kafka's 1 MiB request: the
+    # broker would fail the whole batch, so the sink refuses that record by itself.
+    topic = make_topic(kafka_settings, agency)
+    settings = GatewaySettings(
+        keys_path=tmp_path / "keys.db", idempotency_path=tmp_path / "idem.db"
+    )
+    sink = AioKafkaSink(kafka_settings, settings)
+    records = [
+        Record(topic, b"H30-BIG", b"first", [], "e1"),
+        Record(topic, b"H30-BIG", os.urandom(1024 * 1024 + 1), [], "e2"),
+        Record(topic, b"H30-BIG", b"third", [], "e3"),
+    ]
+
+    async def send() -> list[Delivery]:
+        try:
+            return await sink.send(records)
+        finally:
+            await sink.close()
+
+    first, big, third = asyncio.run(send())
+    assert isinstance(big.error, PublishRefused)
+    assert big.offset is None
+    assert (first.error, third.error) == (None, None)
+    assert third.offset == first.offset + 1  # type: ignore[operator]
+    assert [r.value for r in consume(kafka_settings, topic, 2)] == [b"first", b"third"]

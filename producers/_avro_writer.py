@@ -42,9 +42,25 @@ class Unfit(Exception):
     """A schema or value this writer does not handle; fastavro takes over."""
 
 
+_SIX_BYTES = range(1 << 35, 1 << 42)  # zig-zagged epoch milliseconds of 1971-2039
+
+
 def _varint(n: int) -> bytes:
     """Avro's zig-zag varint of a 64-bit signed ``n``."""
     n = (n << 1) ^ (n >> 63)
+    if n in _SIX_BYTES:
+        # Today's timestamps, three in a dossier event: unrolled, ~40 % less than the
+        # loop (a test compares both on values of every length).
+        return bytes(
+            (
+                n & 0x7F | 0x80,
+                n >> 7 & 0x7F | 0x80,
+                n >> 14 & 0x7F | 0x80,
+                n >> 21 & 0x7F | 0x80,
+                n >> 28 & 0x7F | 0x80,
+                n >> 35,
+            )
+        )
     out = bytearray()
     while n > 0x7F:
         out.append((n & 0x7F) | 0x80)
@@ -167,14 +183,16 @@ def _nullable(branches: list[Any]) -> Writer:
 # function, so a field costs a few bytecodes instead of two or three calls (a version
 # made of closures took ~9 µs for a dossier, this one ~7.5). Each template
 # leaves the field's value in ``v`` written to ``out``, or raises Unfit.
+_STRING = (
+    "if type(v) is not str: raise Unfit",
+    "b = v.encode()",
+    "n = len(b)",
+    "out += SMALL[n] if n < 4096 else varint(n)",
+    "out += b",
+)
 _INLINE: dict[tuple[Any, Any], tuple[str, ...]] = {
-    ("string", None): (
-        "if type(v) is not str: raise Unfit",
-        "b = v.encode()",
-        "n = len(b)",
-        "out += SMALL[n] if n < 4096 else varint(n)",
-        "out += b",
-    ),
+    ("string", None): _STRING,
+    ("string", "uuid"): ("if type(v) is UUID: v = str(v)", *_STRING),
     ("int", None): (
         "if type(v) is not int or v not in INT_RANGE: raise Unfit",
         "out += SMALL[v] if 0 <= v < 4096 else varint(v)",
@@ -240,6 +258,7 @@ def _record(schema: Mapping[str, Any]) -> Writer:
         "LONG_MAX": _LONG_MAX,
         "datetime": datetime,
         "EPOCH": _EPOCH,
+        "UUID": UUID,
         "helpers": helpers,
     }
     exec(compile("\n".join(lines), f"<avro writer {schema.get('name')}>", "exec"), scope)  # noqa: S102

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
+from uuid import UUID
 
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.producers._encoding import EventEncoder
@@ -30,6 +31,7 @@ from lienthong.schemas.models import EventModel
 
 Status = Literal["produced", "duplicate", "spooled", "failed", "conflict", "busy"]
 _HEADER = 5  # Confluent framing: the fingerprint covers the Avro body only
+_ACCEPTED_NEW = frozenset(("produced", "spooled"))  # what the events_in counter counts
 
 
 class ItemResult(NamedTuple):
@@ -86,8 +88,8 @@ def batch_json(results: Sequence[ItemResult]) -> bytes:
     return f'{{"accepted":{accepted},"results":[{items}]}}'.encode()
 
 
-def _fingerprint(record: Record) -> str:
-    return hashlib.sha256(record.value[_HEADER:]).hexdigest()
+def _fingerprint(record: Record) -> bytes:
+    return hashlib.sha256(record.value[_HEADER:]).digest()
 
 
 def _from_position(event_id: str, position: Position | None, status: Status) -> ItemResult:
@@ -110,16 +112,46 @@ class Ingestor:
     async def ingest(self, events: Sequence[EventModel]) -> list[ItemResult]:
         """Produce ``events`` (already validated and authorised); one result each."""
         records = [self._encoder.encode(e) for e in events]
+        if len({r.event_id for r in records}) == len(records):
+            answers = await self._ingest_distinct(events, records)
+        else:
+            answers = await self._ingest_with_repeats(events, records)
+        self._count(events, answers)
+        return answers
+
+    async def _ingest_distinct(
+        self, events: Sequence[EventModel], records: list[Record]
+    ) -> list[ItemResult]:
+        """The usual batch, no event id twice: lists in step, no look-ups by id."""
+        # The UUIDs themselves, not their text: the store keys UUIDs by their bytes.
+        uuids = [e.envelope.event_id for e in events]
+        claims = self._store.claim(list(zip(uuids, map(_fingerprint, records), strict=True)))
+        new = [i for i, claim in enumerate(claims) if claim.state is ClaimState.NEW]
+        sent = await self._sink.send([records[i] for i in new]) if new else []
+        deliveries: list[Delivery | None] = [None] * len(records)
+        for index, delivery in zip(new, sent, strict=True):
+            deliveries[index] = delivery
+        self._settle({uuids[i]: d for i, d in zip(new, sent, strict=True)})
+        return [
+            self._result(r.event_id, c, d)
+            for r, c, d in zip(records, claims, deliveries, strict=True)
+        ]
+
+    async def _ingest_with_repeats(
+        self, events: Sequence[EventModel], records: list[Record]
+    ) -> list[ItemResult]:
+        """A batch repeating an event id: the first occurrence is produced, once."""
         first: dict[str, int] = {}
-        claims_for: list[tuple[str, str]] = []
+        claims_for: list[tuple[UUID, bytes]] = []
         for index, record in enumerate(records):
             if record.event_id not in first:
                 first[record.event_id] = index
-                claims_for.append((record.event_id, _fingerprint(record)))
+                claims_for.append((events[index].envelope.event_id, _fingerprint(record)))
         claims = dict(zip(first, self._store.claim(claims_for), strict=True))
         to_send = [records[i] for eid, i in first.items() if claims[eid].state is ClaimState.NEW]
         deliveries = {d.event_id: d for d in await self._sink.send(to_send)} if to_send else {}
-        self._settle(deliveries)
+        uuids = {eid: claims_for[n][0] for n, eid in enumerate(first)}
+        self._settle({uuids[eid]: d for eid, d in deliveries.items()})
         results = {eid: self._result(eid, claims[eid], deliveries.get(eid)) for eid in first}
         answers: list[ItemResult] = []
         for index, record in enumerate(records):
@@ -129,10 +161,9 @@ class Ingestor:
                 same = _fingerprint(record) == _fingerprint(records[first[record.event_id]])
                 result = self._repeat_in_batch(result, same)
             answers.append(result)
-        self._count(events, answers)
         return answers
 
-    def _settle(self, deliveries: dict[str, Delivery]) -> None:
+    def _settle(self, deliveries: dict[UUID, Delivery]) -> None:
         done = [
             (eid, Position(d.topic, d.partition, d.offset))
             for eid, d in deliveries.items()
@@ -180,10 +211,17 @@ class Ingestor:
 
     def _count(self, events: Sequence[EventModel], answers: list[ItemResult]) -> None:
         # One labelled increment per (topic, agency, type) and request, not per event.
-        counts: Counter[tuple[str, str, str]] = Counter(
-            (answer.topic or "", event.envelope.source_agency, event.envelope.event_type)
-            for event, answer in zip(events, answers, strict=True)
-            if answer.status in ("produced", "spooled")
-        )
-        for labels, count in counts.items():
-            self._metrics.events_in.labels(*labels).inc(count)
+        # Counted by topic, labelled from the first event of each topic, without a tuple
+        # per event: a topic is one agency's (the gateway authorised every event of
+        # the request for the key's agency, by exact code) and one event type's.
+        counts = Counter(a.topic or "" for a in answers if a.status in _ACCEPTED_NEW)
+        labels: dict[str, tuple[str, str]] = {}
+        for event, answer in zip(events, answers, strict=True):
+            topic = answer.topic or ""
+            if topic in counts and topic not in labels:
+                envelope = event.envelope
+                labels[topic] = (envelope.source_agency, envelope.event_type)
+                if len(labels) == len(counts):
+                    break
+        for topic, count in counts.items():
+            self._metrics.events_in.labels(topic, *labels[topic]).inc(count)

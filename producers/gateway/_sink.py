@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import struct
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -29,6 +28,8 @@ from aiokafka.errors import KafkaError as AioKafkaError
 from aiokafka.errors import MessageSizeTooLargeError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
+from lienthong._lz4 import use_fast_lz4
+from lienthong._murmur2 import partition_for
 from lienthong.connectors.kafka import TopicSpec, ensure_topics
 from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublishRefused
 from lienthong.producers._publisher import Publisher
@@ -41,34 +42,6 @@ from lienthong.settings import KafkaSettings
 # aiokafka's default max_request_size, which the gateway's producer keeps.
 _MAX_REQUEST_BYTES = 1024 * 1024
 _estimate_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
-_M = 0x5BD1E995  # murmur2's mixing constant
-_MASK = 0xFFFFFFFF
-_WORD = struct.Struct("<I")
-
-
-def murmur2(data: bytes) -> int:
-    """Kafka's murmur2 of ``data``, equal to ``aiokafka.partitioner.murmur2``.
-
-    aiokafka's is pure Python with a mask after every operation; this one reads the
-    4-byte words with ``struct`` and masks only where a product can overflow 32 bits:
-    ~40 % less per key (a test compares both on random keys of every length).
-    """
-    length = len(data)
-    h = (0x9747B28C ^ length) & _MASK
-    end = length & ~3
-    for (word,) in _WORD.iter_unpack(data[:end]):
-        k = (word * _M) & _MASK
-        h = ((h * _M) & _MASK) ^ (((k ^ (k >> 24)) * _M) & _MASK)
-    extra = length & 3
-    if extra >= 3:
-        h ^= data[end + 2] << 16
-    if extra >= 2:
-        h ^= data[end + 1] << 8
-    if extra:
-        h = ((h ^ data[end]) * _M) & _MASK
-    h ^= h >> 13
-    h = (h * _M) & _MASK
-    return h ^ (h >> 15)
 
 
 class Sink(Protocol):
@@ -126,6 +99,7 @@ class AioKafkaSink:
         async with self._starting:
             if self._producer is None:
                 timeout_ms = int(self._settings.delivery_timeout_s * 1000)
+                use_fast_lz4()
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self._kafka.bootstrap_list,
                     client_id=f"{self._kafka.client_id}-gateway",
@@ -185,8 +159,7 @@ class AioKafkaSink:
             # asyncio.wait, not wait_for: a late ack must not cancel aiokafka's futures.
             await asyncio.wait([f for f, _ in pending], timeout=self._settings.delivery_timeout_s)
         for future, slots in pending:
-            for index, relative in slots:
-                outcomes[index] = self._outcome(records[index], future, relative)
+            self._settle(records, future, slots, outcomes)
         return [
             o if o is not None else _failure(r, TimeoutError())
             for r, o in zip(records, outcomes, strict=True)
@@ -218,7 +191,7 @@ class AioKafkaSink:
                 known = partitions[record.topic] = sorted(
                     await producer.partitions_for(record.topic)
                 )
-            slot = (record.topic, known[(murmur2(record.key) & 0x7FFFFFFF) % len(known)])
+            slot = (record.topic, known[partition_for(record.key, len(known))])
             batch, slots = open_.get(slot) or open_.setdefault(slot, (producer.create_batch(), []))
             meta = batch.append(
                 key=record.key, value=record.value, timestamp=None, headers=record.headers
@@ -234,14 +207,27 @@ class AioKafkaSink:
         return done
 
     @staticmethod
-    def _outcome(record: Record, pending: asyncio.Future[Any], relative: int) -> Delivery:
-        if not pending.done():
-            return _failure(record, TimeoutError("no acknowledgement in time"))
-        exc = pending.exception()
+    def _settle(
+        records: Sequence[Record],
+        pending: asyncio.Future[Any],
+        slots: list[tuple[int, int]],
+        outcomes: list[Delivery | None],
+    ) -> None:
+        """The outcome of each record of one batch: its offset, or the batch's error."""
+        exc: BaseException | None = TimeoutError("no acknowledgement in time")
+        if pending.done():
+            exc = pending.exception()
         if exc is not None:
-            return _failure(record, exc)
-        meta = pending.result()  # the batch's base offset; the record is ``relative`` on
-        return Delivery(record.event_id, record.topic, meta.partition, meta.offset + relative)
+            for index, _ in slots:
+                outcomes[index] = _failure(records[index], exc)
+            return
+        # The batch's base offset, read once a batch; each record is its relative
+        # offset on.
+        meta = pending.result()
+        partition, base = meta.partition, meta.offset
+        for index, relative in slots:
+            record = records[index]
+            outcomes[index] = Delivery(record.event_id, record.topic, partition, base + relative)
 
     async def ready(self) -> bool:
         try:

@@ -103,13 +103,16 @@ def _timestamp(value: Any, handler: ValidatorFunctionWrapHandler, info: Validati
     return moment if micros % 1000 == 0 else moment.replace(microsecond=micros // 1000 * 1000)
 
 
-def _uuid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+def _uuid(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
     if isinstance(value, str):
         if not _CANONICAL_UUID.fullmatch(value):
             raise PydanticCustomError(
                 "uuid_format", "{reason}", {"reason": f"{value!r} is not a canonical UUID"}
             )
-        return UUID(value)
+        # JSON input: pydantic-core builds the UUID from the checked text, ~0.5 µs
+        # less than ``UUID()`` in Python (the gateway validates every event from JSON).
+        # Strict Python input refuses text, so there the UUID is built here.
+        return handler(value) if info.mode == "json" else UUID(value)
     return handler(value)
 
 

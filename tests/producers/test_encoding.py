@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
 from fastavro import schemaless_writer
@@ -16,7 +17,7 @@ from lienthong.producers import (
     EventEncoder,
     InvalidEvent,
 )
-from lienthong.producers._avro_writer import Unfit, body_writer
+from lienthong.producers._avro_writer import Unfit, _varint, body_writer
 from lienthong.producers._encoding import avro_record
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import AvroDeserializer, AvroSerializer, SerializationContext
@@ -109,3 +110,23 @@ def test_schemas_outside_the_writers_reach_are_left_to_fastavro() -> None:
     assert body_writer(record) is None
     union = {"type": "record", "name": "U", "fields": [{"name": "u", "type": ["int", "string"]}]}
     assert body_writer(union) is None
+
+
+def _zigzag_varint(n: int) -> bytes:
+    n = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def test_the_unrolled_varint_equals_the_loop_on_longs_of_every_length() -> None:
+    rng = random.Random(7)
+    for bits in range(64):
+        for _ in range(50):
+            value = rng.getrandbits(bits)
+            for n in (value, -value, -value - 1):
+                if -(2**63) <= n < 2**63:
+                    assert _varint(n) == _zigzag_varint(n), n

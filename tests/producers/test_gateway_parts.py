@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import random
 import sqlite3
 from pathlib import Path
 
 import pytest
-from aiokafka.partitioner import murmur2 as aiokafka_murmur2
 from fastapi.responses import JSONResponse
 
 from lienthong.producers import KeyStoreError
 from lienthong.producers.gateway import IdempotencyStore, KeyStore, RateLimiter
 from lienthong.producers.gateway._idempotency import ClaimState, Position
 from lienthong.producers.gateway._ingest import ItemResult, batch_json
-from lienthong.producers.gateway._sink import murmur2
 
 
 def test_a_key_authenticates_its_agency_and_is_stored_hashed(tmp_path: Path) -> None:
@@ -82,14 +79,6 @@ def test_results_survive_a_restart_and_stale_claims_are_taken_over(tmp_path: Pat
     assert done.position == Position("t", 0, 7)
     assert stale.state is ClaimState.NEW
     again.close()
-
-
-def test_the_fast_murmur2_equals_aiokafkas_on_keys_of_every_length() -> None:
-    rng = random.Random(4)
-    for length in range(70):
-        for _ in range(10):
-            key = rng.randbytes(length)
-            assert murmur2(key) == aiokafka_murmur2(key)
 
 
 def test_the_hand_built_batch_body_is_what_json_response_writes() -> None:

@@ -60,8 +60,8 @@ def main() -> None:
         latency.observe(0.012)
         cursor["m"] += 1
         if cursor["m"] % 100 == 0:  # the end of a batch
-            tally_in.flush()
-            tally_out.flush()
+            tally_in.add(tally_in.take())
+            tally_out.add(tally_out.take())
 
     measured = rates({"pipeline": pipeline, "metrics": metrics_per_event}, N)
     pipeline_us = 1e6 / measured["pipeline"]

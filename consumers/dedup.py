@@ -14,8 +14,9 @@ the same id. Pure data and functions; the table and its changelog are the worker
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+
+from lienthong._json import dumps, loads
 
 DEFAULT_MAX_IDS = 64
 DEFAULT_MAX_AGE_MS = 7 * 86_400_000
@@ -61,19 +62,19 @@ class EntityState:
         statuses = self.statuses
         if event_type is not None and status is not None and statuses.get(event_type) != status:
             statuses = {**statuses, event_type: status}
-        return replace(self, statuses=statuses, recent=tuple(kept[-policy.max_ids :]))
+        return EntityState(statuses, tuple(kept[-policy.max_ids :]))
 
     def to_bytes(self) -> bytes:
         """Compact JSON for the table (readable with any Kafka tool)."""
         body = {"s": self.statuses, "r": [list(pair) for pair in self.recent]}
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        return dumps(body)
 
     @classmethod
     def from_bytes(cls, data: bytes | None) -> EntityState:
         """The state stored by :meth:`to_bytes`; an empty state for ``None``."""
         if not data:
             return EMPTY
-        body = json.loads(data)
+        body = loads(data)
         return cls(
             statuses={str(k): str(v) for k, v in body.get("s", {}).items()},
             recent=tuple((str(i), int(t)) for i, t in body.get("r", [])),

@@ -99,7 +99,8 @@ def _millis(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
-@dataclass(frozen=True)
+# Built per event: slots, not frozen (frozen costs ~1 µs more per object); never mutated.
+@dataclass(slots=True)
 class Facets:
     """The trusted facts about one valid event, as routing sees them."""
 

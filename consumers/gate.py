@@ -40,7 +40,8 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-@dataclass(frozen=True)
+# Built per event: slots, not frozen (frozen costs ~1 µs more per object); never mutated.
+@dataclass(slots=True)
 class IngressRecord:
     """One record as read from an ingress topic."""
 
@@ -53,7 +54,8 @@ class IngressRecord:
     headers: Sequence[tuple[str, bytes]] = ()
 
 
-@dataclass(frozen=True)
+# Built per event: slots, not frozen (frozen costs ~1 µs more per object); never mutated.
+@dataclass(slots=True)
 class Passed:
     """A valid event: where it goes, with which headers, and the entity's new state.
 

@@ -1,16 +1,17 @@
 """Materialized views for the portal and the IOC: tables, the legal SLA clock, query API.
 
 The pure parts (:mod:`.dossiers`, :mod:`.entities`, :mod:`.query`) decide every state
-and figure; :mod:`.tables` applies them in faust tables inside the worker and runs the
-overdue timer; :mod:`.web` serves them. Enable with ``LIENTHONG_VIEWS_ENABLED=true`` and
-a web port (``lienthong worker --metrics-port 6066``). See ``README.md`` here.
+and figure; :mod:`.tables` applies them in faust tables inside the worker,
+:mod:`.overdue` runs the SLA timer; :mod:`.web` serves them. Enable with
+``LIENTHONG_VIEWS_ENABLED=true`` and a web port (``lienthong worker --metrics-port
+6066``). See ``README.md`` here.
 """
 
 from __future__ import annotations
 
+from lienthong.consumers.views.overdue import DueIndex, OverdueScanner
 from lienthong.consumers.views.tables import (
     MaterializeStage,
-    OverdueScanner,
     Views,
     ViewsSettings,
     register_views,
@@ -20,6 +21,7 @@ from lienthong.consumers.views.tables import (
 )
 
 __all__ = [
+    "DueIndex",
     "MaterializeStage",
     "OverdueScanner",
     "Views",

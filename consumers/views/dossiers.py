@@ -255,3 +255,16 @@ def apply_overdue(state: DossierState | None, record: Mapping[str, Any]) -> Doss
     new["sla"]["overdue_emitted"] = True
     new["sla"]["overdue_at"] = record["detected_at"]
     return new
+
+
+def due_candidate(state: Mapping[str, Any]) -> int | None:
+    """When an open, unannounced dossier may first become overdue (ms); else ``None``.
+
+    A paused clock is not overdue while paused and its due time moves on resume; the
+    stored due time is still the earliest moment to look again.
+    """
+    sla = state["sla"]
+    if sla["overdue_emitted"] or sla["due"] is None or not is_open(state):
+        return None
+    due: int = sla["due"]
+    return due

@@ -7,13 +7,15 @@
                         ▼
                  lienthong.deadletter (reason headers)
 
-The three stages run in one hop over each batch of ingress records (see
-:class:`.stages.Pipeline` for the order that keeps a killed worker from losing events).
+The three stages run in one hop over each fetch of ingress records, read below faust's
+per-record streams (:mod:`._intake`; :class:`.stages.Pipeline` for the order that keeps
+a killed worker from losing events). faust keeps the consumer group, the tables (their
+recovery from changelogs), the query API and the timers.
 
 One app id is one consumer group: start more processes with the same settings to share
 partitions. Every topic is created before faust starts (:mod:`.topics`); faust itself
-is not allowed to declare any. Outputs go through one idempotent aiokafka producer
-(acks=all) owned by the app.
+is not allowed to declare any. Outputs and table changelogs go through one idempotent
+aiokafka producer (acks=all) owned by the app, in whole batches (:mod:`._outbox`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from lienthong.consumers._kafka import aiokafka_producer, faust_broker, faust_cr
 from lienthong.consumers.dedup import DedupPolicy, RecentIds
 from lienthong.consumers.gate import Gate
 from lienthong.consumers.routing.watch import RulesWatcher
+from lienthong.consumers.worker._intake import read_in_batches, use_batching_transport
+from lienthong.consumers.worker._outbox import OutboxSender
 from lienthong.consumers.worker.settings import WorkerSettings
 from lienthong.consumers.worker.stages import Pipeline, RouteStage, ValidateStage
 from lienthong.consumers.worker.topics import ENTITY_TABLE, ensure_subscriber_topics, prepare
@@ -69,6 +73,13 @@ class Sender(Service):
             await self._producer.stop()  # flushes what is queued first
             self._producer = None
 
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        """The running producer (the worker's outbox sends its batches through it)."""
+        if self._producer is None:
+            raise RuntimeError("the worker's producer is not running")
+        return self._producer
+
     async def send(
         self, topic: str, key: bytes | None, value: bytes | None, headers: h.Headers
     ) -> Awaitable[Any]:
@@ -92,6 +103,8 @@ class Worker:
 
 def _faust_app(settings: WorkerSettings, kafka: KafkaSettings) -> faust.App:
     store = "rocksdb://" if settings.store == "rocksdb" else "memory://"
+    # faust makes only the last directory; on a fresh machine ~/.lienthong is missing too.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         settings.app_id,
         broker=faust_broker(kafka),
@@ -108,8 +121,8 @@ def _faust_app(settings: WorkerSettings, kafka: KafkaSettings) -> faust.App:
         table_standby_replicas=0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        # Bigger fetches and stream buffers: faust's cost is per poll and per hand-over.
-        broker_max_poll_records=max(500, settings.batch_size),
+        # One fetch is one batch (_intake.py); the stream buffer serves changelog recovery.
+        broker_max_poll_records=settings.batch_size,
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
         web_enabled=settings.web_port is not None,
         web_port=settings.web_port or 6066,
@@ -149,6 +162,7 @@ def create_worker(
         subscribers=subscribers,
     )
     app = _faust_app(settings, kafka)
+    use_batching_transport(app)  # first: faust builds its consumer from this transport
     sender = Sender(aiokafka_producer(kafka))
     app.add_dependency(sender)
 
@@ -173,7 +187,7 @@ def create_worker(
             max_age_ms=int(settings.dedup_max_age_s * 1000),
         ),
     )
-    validate = ValidateStage(gate, table, sender.send, layout, metrics)
+    validate = ValidateStage(gate, table, layout, metrics)
     route: RouteStage | None = None
     if watcher is not None:
 
@@ -188,7 +202,6 @@ def create_worker(
 
         route = RouteStage(
             watcher,
-            sender.send,
             metrics,
             recent=RecentIds(settings.route_recent_ids),
             on_new_subscribers=new_subscribers,
@@ -198,19 +211,21 @@ def create_worker(
     from lienthong.consumers.views import register_views  # noqa: PLC0415  # views import worker
 
     views = register_views(app, settings, kafka, send=sender.send, metrics=metrics)
-    pipeline = Pipeline(validate, route, views.stage if views is not None else None)
-    source = app.topic(*ingress, schema=_raw(), allow_empty=True)
+    views_topic = views.topic if views is not None else None
+    pipeline = Pipeline(
+        validate,
+        route,
+        views.stage if views is not None else None,
+        OutboxSender(lambda: sender.producer),
+        views_topic=views_topic,
+    )
+    read_in_batches(app, [*ingress, *([views_topic] if views_topic else [])], pipeline.handle)
 
     if settings.tune_gc:
 
         @app.task  # type: ignore[untyped-decorator]
         async def tune_collector() -> None:
             freeze_startup_objects()
-
-    @app.agent(source, name="validate")
-    async def validate_agent(stream: Any) -> None:
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
-            await pipeline.handle(events)
 
     if settings.web_port is not None:
 

@@ -60,9 +60,11 @@ class WorkerSettings(BaseSettings):
         default_factory=list,
         description="Agencies whose ingress topics it creates (others must exist already).",
     )
-    batch_size: int = Field(default=1000, ge=1, description="Most records handled per batch.")
-    batch_wait_s: float = Field(
-        default=0.05, gt=0, description="Longest wait to fill a batch (latency bound when idle)."
+    batch_size: int = Field(
+        default=1000,
+        ge=1,
+        description="Most records one fetch takes; the worker handles a fetch as one batch. "
+        "There is no wait to fill a batch: a fetch returns what Kafka has.",
     )
     dedup_ids_per_entity: int = Field(default=64, ge=1)
     dedup_max_age_s: float = Field(default=7 * 86_400.0, gt=0)

@@ -134,8 +134,14 @@ def publish(kafka: KafkaSettings, records: Sequence[Raw], pause_s: float = 0.0) 
 def partition_counts(kafka: KafkaSettings, topics: Sequence[str]) -> dict[str, int]:
     """How many partitions each topic has (aiokafka's consumer does not say before use)."""
     client = admin(kafka)
+    deadline = time.monotonic() + 10
     try:
-        return {t["name"]: len(t["partitions"]) for t in client.describe_topics(list(topics))}
+        while True:
+            # Right after creation a broker may describe a topic before its partitions.
+            counts = {t["name"]: len(t["partitions"]) for t in client.describe_topics(list(topics))}
+            if all(counts.values()) or time.monotonic() > deadline:
+                return counts
+            time.sleep(0.1)
     finally:
         client.close()
 
@@ -199,7 +205,7 @@ class WorkerProcess:
             "LIENTHONG_BOOTSTRAP_SERVERS": axis.kafka.bootstrap_servers,
             "LIENTHONG_REGISTRY_URL": axis.registry_url,
             "LIENTHONG_WORKER_RULES_POLL_S": "0.2",
-            "LIENTHONG_WORKER_BATCH_WAIT_S": "0.02",
+            "LIENTHONG_WORKER_DATA_DIR": str(log.parent / f"{log.stem}-data"),
         }
         args = [
             sys.executable, "-c", "from lienthong.cli import main; main()", "worker",

@@ -28,7 +28,10 @@ def test_events_behind_poison_arrive_with_normal_delay(
     records = [dataclasses.replace(axis.record(e), partition=0) for e in events[:150]]
     worker = start_worker(axis, rules)
     publish(axis.kafka, records[:10])  # warm up: the worker is running and caught up
-    read(axis.kafka, [axis.layout.subscriber("ioc")], until=lambda f: len(f) >= 10, timeout_s=60)
+    warm = read(
+        axis.kafka, [axis.layout.subscriber("ioc")], until=lambda f: len(f) >= 10, timeout_s=60
+    )
+    assert len(warm) >= 10, worker.output()
     middle = 70
     poison = [
         dataclasses.replace(records[0], key=b"poison-1", value=(records[0].value or b"")[:9]),

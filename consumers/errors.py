@@ -7,6 +7,8 @@
     │                              each as {location, message}
     ├── WorkerConfigError          the worker cannot start as configured (partition counts
     │                              that differ, no ingress topic to read, …)
+    ├── WorkerCrashed              a batch failed in a way retrying cannot mend; the worker
+    │                              stopped so that its supervisor sees it
     └── SubscriberError            the subscriber SDK was misused
         └── SubscriberClosed       used after ``stop()``
 
@@ -55,6 +57,11 @@ class RulesInvalid(RulesError):
 
 class WorkerConfigError(ConsumerError):
     """The worker cannot start as configured."""
+
+
+class WorkerCrashed(ConsumerError):
+    """The worker stopped because a batch failed (the cause is chained); what it had not
+    acknowledged is read again after a restart."""
 
 
 class SubscriberError(ConsumerError):

@@ -23,17 +23,15 @@ class HistogramTally:
         self._bounds: list[float] = list(histogram._upper_bounds)
         self._counts = [0] * len(self._bounds)
         self._sum = 0.0
-        self._pending = False
 
     def observe(self, amount: float) -> None:
         """Tally ``amount`` (seconds, or whatever the histogram measures)."""
         self._counts[bisect_left(self._bounds, amount)] += 1
         self._sum += amount
-        self._pending = True
 
     def flush(self) -> None:
         """Add the tallied observations to the histogram and start afresh."""
-        if not self._pending:
+        if not any(self._counts):
             return
         buckets = self._histogram._buckets
         for index, count in enumerate(self._counts):
@@ -42,4 +40,3 @@ class HistogramTally:
         self._histogram._sum.inc(self._sum)
         self._counts = [0] * len(self._bounds)
         self._sum = 0.0
-        self._pending = False

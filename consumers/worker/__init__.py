@@ -9,9 +9,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
+from lienthong.consumers.errors import WorkerCrashed
 from lienthong.consumers.worker.app import Worker, create_worker
 from lienthong.consumers.worker.settings import WorkerSettings
 from lienthong.consumers.worker.stages import RouteStage, ValidateStage
@@ -20,7 +22,11 @@ from lienthong.settings import KafkaSettings
 
 
 async def serve(settings: WorkerSettings, kafka: KafkaSettings) -> None:
-    """Create the topics, run the worker until SIGINT or SIGTERM, then stop it cleanly."""
+    """Create the topics, run the worker until SIGINT or SIGTERM, then stop it cleanly.
+
+    Raises :class:`~lienthong.consumers.errors.WorkerCrashed` when faust crashed the app
+    (a batch failed): a process that kept running would hold its partitions unread.
+    """
     # Built inside the running loop: faust's services bind to the loop they are made in.
     worker = create_worker(settings, kafka)
     stop = asyncio.Event()
@@ -32,9 +38,14 @@ async def serve(settings: WorkerSettings, kafka: KafkaSettings) -> None:
         "lienthong worker %s ready: %d ingress topics", settings.app_id, len(worker.ingress)
     )
     try:
-        await stop.wait()
+        while not stop.is_set() and not worker.app.crashed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.5)
     finally:
         await worker.app.stop()
+    reason = worker.app.crash_reason
+    if reason is not None:
+        raise WorkerCrashed(f"the worker stopped: {reason}") from reason
 
 
 def run_worker(settings: WorkerSettings, kafka: KafkaSettings) -> None:

@@ -60,21 +60,25 @@ def read(table: Any, event: Any, key: bytes) -> bytes | None:
     containment check, then the read, each encoding the key through faust's serializer
     registry (about a fifth of the views' time per event in ``bench/bench_views.py``).
     """
-    store = table.data
-    partition_db = getattr(store, "_db_for_partition", None)
-    if partition_db is not None:  # faust's RocksDB store: one database per partition
-        value: bytes | None = partition_db(event.message.partition).get(key)
+    db = _partition_db(table, event)
+    if db is not None:
+        value: bytes | None = db.get(key)
         return value
     with event_context(event):
-        return store.get(key)  # type: ignore[no-any-return]
+        return table.data.get(key)  # type: ignore[no-any-return]
 
 
 def write(table: Any, event: Any, key: bytes, value: bytes) -> None:
     """Store ``value`` for ``key`` in ``table``'s local store (not its changelog)."""
-    store = table.data
-    partition_db = getattr(store, "_db_for_partition", None)
-    if partition_db is not None:
-        partition_db(event.message.partition).put(key, value)
+    db = _partition_db(table, event)
+    if db is not None:
+        db.put(key, value)
         return
     with event_context(event):
-        store[key] = value
+        table.data[key] = value
+
+
+def _partition_db(table: Any, event: Any) -> Any:
+    """faust's RocksDB store keeps one database per partition; other stores: ``None``."""
+    partition_db = getattr(table.data, "_db_for_partition", None)
+    return None if partition_db is None else partition_db(event.message.partition)

@@ -8,14 +8,16 @@ worker's own work per event. The worker's topics (ingress and the overdue
 announcements) do not need any of it: they are read as whole fetches.
 
 :class:`BatchingConsumer` is faust's aiokafka consumer with one change: records of the
-*batch topics* are taken out of each fetch and handed, together, to one handler, which
-is awaited before the next fetch. Everything else stays faust's:
+*batch topics* are taken out of each fetch and handed, together, to one handler. The
+handler returns a completion (the batch's delivery); the next fetch proceeds while it
+runs. Everything else stays faust's:
 
 - the consumer group, its partition assignment and rebalances (tables keep living in
   the partitions their events arrive on);
-- offsets: each record is tracked when taken and acknowledged after the handler
-  returns; faust commits acknowledged offsets as for its own streams, and a rebalance
-  waits for the batch in hand to be acknowledged before partitions move;
+- offsets: each record is tracked when taken and acknowledged once its batch's
+  completion has finished; faust commits acknowledged offsets as for its own streams,
+  and a rebalance waits for the batches in hand to be acknowledged before partitions
+  move;
 - records of other topics (the tables' changelogs during recovery) go through faust's
   own per-record path.
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.structs import TopicPartition
 
 from lienthong._murmur2 import key_hash
@@ -55,6 +56,8 @@ class _Out:
 
 _Slot = tuple[str, int]
 
+_estimate_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
+
 HASHES_KEPT = 100_000
 """Keys whose murmur2 the sender remembers (a few MB); then it starts afresh."""
 
@@ -64,9 +67,6 @@ class Outbox:
 
     def __init__(self) -> None:
         self.records: list[_Out] = []
-
-    def __len__(self) -> int:
-        return len(self.records)
 
     def add(
         self,
@@ -152,7 +152,9 @@ class OutboxSender:
         """
         open_: dict[_Slot, tuple[Any, tuple[Any, int] | None]] = {}
         done: list[tuple[_Slot, Any, tuple[Any, int] | None]] = []
+        limit: int = producer._max_request_size
         for out in records:
+            _refuse_if_too_large(out, limit)
             slot = (out.topic, await self._partition(producer, out))
             batch, tables = open_.get(slot) or (producer.create_batch(), None)
             meta = batch.append(key=out.key, value=out.value, timestamp=None, headers=out.headers)
@@ -162,8 +164,7 @@ class OutboxSender:
                 meta = batch.append(
                     key=out.key, value=out.value, timestamp=None, headers=out.headers
                 )
-                if meta is None:
-                    raise ValueError(f"a record for {out.topic} is larger than a Kafka request")
+                assert meta is not None  # an empty batch takes any record that fits a request
             if out.table is not None:
                 tables = (out.table, meta.offset)
             open_[slot] = (batch, tables)
@@ -185,3 +186,20 @@ class OutboxSender:
                 self._hashes.clear()
             hashed = self._hashes[key] = key_hash(key)
         return hashed % count
+
+
+def _refuse_if_too_large(out: _Out, limit: int) -> None:
+    """Raise for a record no request can carry, before anything of the outbox is sent.
+
+    aiokafka's batch builder takes any record into an empty batch and the broker then
+    refuses the request, which :meth:`OutboxSender.deliver` would retry forever. Only a
+    record near the limit pays for the exact estimate.
+    """
+    if len(out.value or b"") + len(out.key or b"") < limit // 2:
+        return
+    size = _estimate_size(out.key, out.value, out.headers)
+    if size > limit:
+        raise ValueError(
+            f"a record for {out.topic} is larger than a Kafka request ({size} > {limit} "
+            "bytes): the worker stops; remove the record or raise the request limit"
+        )

@@ -5,8 +5,8 @@ the gate judges every record (pure code in :mod:`..gate`), the router picks subs
 topics for what passed (:mod:`..routing`), the views apply the batch, and every output
 and view write goes into one :class:`~._outbox.Outbox`, delivered at once. Only then does
 the entity table record that the events passed, in a second delivery. The records are
-acknowledged (their offsets committed later by faust) after :meth:`Pipeline.handle`
-returns.
+acknowledged (their offsets committed later by faust) when the completion
+:meth:`Pipeline.handle` returns has finished, i.e. after both deliveries.
 
 Why this order: a worker killed anywhere in a batch re-reads it. If the entity table
 had not recorded the events, they pass again — outputs are repeated (at least once;

@@ -211,17 +211,10 @@ class Ingestor:
 
     def _count(self, events: Sequence[EventModel], answers: list[ItemResult]) -> None:
         # One labelled increment per (topic, agency, type) and request, not per event.
-        # Counted by topic, labelled from the first event of each topic, without a tuple
-        # per event: a topic is one agency's (the gateway authorised every event of
-        # the request for the key's agency, by exact code) and one event type's.
-        counts = Counter(a.topic or "" for a in answers if a.status in _ACCEPTED_NEW)
-        labels: dict[str, tuple[str, str]] = {}
-        for event, answer in zip(events, answers, strict=True):
-            topic = answer.topic or ""
-            if topic in counts and topic not in labels:
-                envelope = event.envelope
-                labels[topic] = (envelope.source_agency, envelope.event_type)
-                if len(labels) == len(counts):
-                    break
-        for topic, count in counts.items():
-            self._metrics.events_in.labels(topic, *labels[topic]).inc(count)
+        counts: Counter[tuple[str, str, str]] = Counter(
+            (answer.topic or "", event.envelope.source_agency, event.envelope.event_type)
+            for event, answer in zip(events, answers, strict=True)
+            if answer.status in _ACCEPTED_NEW
+        )
+        for labels, count in counts.items():
+            self._metrics.events_in.labels(*labels).inc(count)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 import statistics
+import time
 from collections.abc import Callable
 from pathlib import Path
+
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from lienthong.consumers import headers as h
 
 from .conftest import Axis, WorkerProcess, publish, read
 from .day import DOSSIER_AGENCY, dossier_events
+
+_estimate_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
 
 RULES = "version: 1\nrules:\n  - {name: all, match: {}, to: [ioc]}\n"
 
@@ -58,3 +64,31 @@ def test_events_behind_poison_arrive_with_normal_delay(
     letters = read(axis.kafka, [axis.layout.deadletter], until=lambda f: len(f) >= 3, timeout_s=20)
     assert sorted(o.key or b"" for o in letters) == [b"poison-1", b"poison-2", b"poison-3"]
     assert worker.process.poll() is None
+
+
+def _value_sized(key: bytes, headers: list[tuple[str, bytes]], size: int) -> bytes:
+    """Incompressible bytes whose record is estimated at ``size`` bytes, or just under."""
+    length = size
+    while _estimate_size(key, b"\x00" * length, headers) > size:
+        length -= 1
+    return os.urandom(length)
+
+
+def test_an_output_no_request_can_carry_stops_the_worker_loudly(
+    axis: Axis, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    axis.create_topics([DOSSIER_AGENCY])
+    worker = start_worker(axis, None)
+    base = axis.record(next(iter(dossier_events(random.Random(5), 1))))
+    headers = list(base.headers)
+    # The ingress record just fits a request; its dead letter, with the reason headers
+    # added, cannot (the input is not Avro, so the gate refuses it).
+    value = _value_sized(base.key or b"", headers, 1024 * 1024 - 200)
+    publish(axis.kafka, [dataclasses.replace(base, value=value)])
+    deadline = time.monotonic() + 60
+    while worker.process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert worker.process.poll() == 1, worker.output()[-3000:]  # a supervisor restarts it
+    assert "larger than a Kafka request" in worker.output()
+    # Refused before anything of the batch was sent: no dead letter went out half-made.
+    assert read(axis.kafka, [axis.layout.deadletter], timeout_s=3) == []

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from aiokafka import AIOKafkaProducer
 from kafka import KafkaConsumer, TopicPartition
 
@@ -139,3 +141,17 @@ def test_table_writes_reach_the_store_now_and_faust_learns_each_changelogs_last_
         last[(r.topic, r.partition)] = max(last.get((r.topic, r.partition), -1), r.offset)
     assert len(written) == 10
     assert table.data.persisted == last
+
+
+def test_an_output_larger_than_a_request_fails_the_delivery_and_sends_nothing(
+    kafka_settings: KafkaSettings, unique_topic: Callable[[str], str]
+) -> None:
+    out = unique_topic("out")
+    ensure_topics(kafka_settings, [TopicSpec(out, partitions=PARTITIONS)])
+    outbox = Outbox()
+    outbox.add(out, b"small", b"fits", [])
+    outbox.add(out, b"small", os.urandom(2 * 1024 * 1024), [])  # incompressible, over 1 MB
+    with pytest.raises(ValueError, match="larger than a Kafka request"):
+        deliver(kafka_settings, [outbox])
+    # Refused while the batches are built: not retried forever, and not half sent.
+    assert everything(kafka_settings, out) == []

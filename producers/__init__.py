@@ -29,6 +29,7 @@ from lienthong.producers._errors import (
     SpoolLocked,
     UnknownEventType,
 )
+from lienthong.producers._link import KeyPartitioner
 from lienthong.producers._publisher import Publisher
 from lienthong.producers._record import (
     H_EVENT_ID,
@@ -52,6 +53,7 @@ __all__ = [
     "FieldError",
     "InvalidEvent",
     "KafkaUnavailable",
+    "KeyPartitioner",
     "KeyStoreError",
     "ProducerError",
     "PublishRefused",

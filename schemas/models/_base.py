@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from lienthong.schemas.rules.problem import Problem
-from lienthong.schemas.rules.text import nfc_fields
 
 
 def _avro_value(value: object) -> object:
@@ -43,7 +42,8 @@ class AvroModel(BaseModel):
     - strict: wrong Python types are refused as fastavro refuses them, and unknown fields
       are refused too (fastavro would drop them silently; a typo in an optional field's
       name must not lose data);
-    - every string, and every string in a list, is NFC-normalised before any check;
+    - every string, and every string in a list, is NFC-normalised before any check
+      (by its field's type, :mod:`._types`), so code look-ups compare NFC to NFC;
     - cross-field rules come from :meth:`_problems` and are all reported at once, each on
       its own field;
     - :meth:`to_avro` and :meth:`from_avro` convert to and from the dict fastavro writes
@@ -51,12 +51,6 @@ class AvroModel(BaseModel):
     """
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _normalise_text(cls, data: Any) -> Any:
-        # Before the fields are validated, so that code look-ups compare NFC to NFC.
-        return nfc_fields(data) if isinstance(data, Mapping) else data
 
     @model_validator(mode="after")
     def _apply_rules(self) -> Self:

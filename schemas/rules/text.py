@@ -8,15 +8,14 @@ reference data uses, so comparisons, look-ups and dedup only work after normalis
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
-from typing import Any
 
 _is_normalized = unicodedata.is_normalized
 
 
 def nfc(text: str) -> str:
     """``text`` in Unicode Normalisation Form C (unchanged, and cheap, if it already is)."""
-    if unicodedata.is_normalized("NFC", text):
+    # ASCII text is always NFC, and ``isascii`` is far cheaper than ``is_normalized``.
+    if text.isascii() or _is_normalized("NFC", text):
         return text
     return unicodedata.normalize("NFC", text)
 
@@ -31,35 +30,3 @@ def nfc_value(value: object) -> object:
     if isinstance(value, list):
         return [nfc(item) if isinstance(item, str) else item for item in value]
     return value
-
-
-def _is_nfc(value: object) -> bool:
-    if type(value) is str:
-        return _is_normalized("NFC", value)
-    if type(value) is list:
-        return all(type(i) is not str or _is_normalized("NFC", i) for i in value)
-    return True
-
-
-def nfc_fields(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``record`` with :func:`nfc_value` applied to each value.
-
-    Returns ``record`` itself when it is a dict already in NFC (the usual case: checking
-    costs a fraction of copying, and validation runs once per event).
-    """
-    if type(record) is dict and _all_nfc(record):
-        return record
-    return {key: nfc_value(value) for key, value in record.items()}
-
-
-def _all_nfc(record: dict[str, Any]) -> bool:
-    # One loop without a call per value: it runs for every record of every event.
-    # ASCII text is always NFC, and ``isascii`` is far cheaper than ``is_normalized``.
-    for value in record.values():
-        kind = type(value)
-        if kind is str:
-            if not value.isascii() and not _is_normalized("NFC", value):
-                return False
-        elif kind is list and not _is_nfc(value):
-            return False
-    return True

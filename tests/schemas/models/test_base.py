@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.models import EpidemicCaseReport, OfficialDocument, violations
+from tests.schemas.corpus import EXAMPLES, Example
 from tests.schemas.corpus.document import ISSUED
 from tests.schemas.corpus.epidemic import DENGUE_CASE
 
@@ -41,6 +44,16 @@ def test_every_string_is_stored_nfc_even_in_lists_and_nested_records() -> None:
     strings = _strings(document.to_avro())
     assert all(unicodedata.is_normalized("NFC", s) for s in strings)
     assert "CDC Hậu Giang" in document.recipient_agencies  # matched the reference after NFC
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if e.kind == "valid"], ids=lambda e: e.id)
+def test_decomposed_text_is_stored_nfc_from_python_and_from_json(example: Example) -> None:
+    # Each string field normalises itself: JSON input (the gateway's) as well as dicts.
+    model = event_type(example.event_type).model
+    expected = model.from_avro(example.record)
+    assert model.from_avro(_nfd(example.record)) == expected
+    decomposed_json = json.dumps(_nfd(json.loads(expected.model_dump_json())), ensure_ascii=False)
+    assert model.model_validate_json(decomposed_json) == expected
 
 
 def test_all_rule_problems_are_reported_together() -> None:

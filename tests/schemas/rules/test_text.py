@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from types import MappingProxyType
 
-from lienthong.schemas.rules.text import nfc, nfc_fields, nfc_value
+from lienthong.schemas.rules.text import nfc, nfc_value
 
 COMPOSED = "Hậu Giang, Vị Thuỷ, Hoà Lựu"
 
@@ -34,14 +33,3 @@ def test_nfc_value_handles_strings_and_lists_only() -> None:
     nested = {"name": decomposed}
     assert nfc_value(nested) is nested  # records normalise their own fields
     assert nfc_value(5) == 5
-
-
-def test_nfc_fields_copies_only_when_something_changes() -> None:
-    record = {"name": COMPOSED, "tags": [COMPOSED], "n": 1}
-    assert nfc_fields(record) is record
-    decomposed = {"name": unicodedata.normalize("NFD", COMPOSED), "n": 1}
-    assert nfc_fields(decomposed) == {"name": COMPOSED, "n": 1}
-    assert nfc_fields({"tags": [unicodedata.normalize("NFD", COMPOSED)]}) == {"tags": [COMPOSED]}
-    proxy = MappingProxyType(record)
-    assert nfc_fields(proxy) == record
-    assert type(nfc_fields(proxy)) is dict

@@ -8,44 +8,48 @@ reported, grouped by item index, and no item of a body with an error is produced
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, Union
+from typing import Any
 
 from pydantic import (
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
+    GetCoreSchemaHandler,
     TypeAdapter,
     ValidationError,
     create_model,
 )
+from pydantic_core import core_schema
 
 from lienthong.producers._errors import FieldError
 from lienthong.schemas.catalogue import MODELS
 from lienthong.schemas.models import EventModel
 
-
-def _event_type(value: Any) -> str | None:
-    if isinstance(value, Mapping):
-        envelope = value.get("envelope")
-        if isinstance(envelope, Mapping):
-            found = envelope.get("event_type")
-            return found if isinstance(found, str) else None
-    return None
-
-
 _TAGS = frozenset(m.EVENT_TYPE for m in MODELS)
+
+
+class _AnyEvent:
+    """Any event of the catalogue, chosen by its ``envelope.event_type``.
+
+    A tagged union whose tag pydantic-core reads at a path, in Rust. pydantic's own
+    API only offers a callable for a nested tag, and calling it made pydantic build
+    a Python dict of each JSON event first: ~4 µs an event of a batch.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        tag_path: list[str | int] = ["envelope", "event_type"]
+        return core_schema.tagged_union_schema(
+            {m.EVENT_TYPE: handler.generate_schema(m) for m in MODELS},
+            discriminator=tag_path,
+            custom_error_type="event_type",
+            custom_error_message=f"envelope.event_type must be one of: {', '.join(sorted(_TAGS))}",
+        )
+
+
 # Built from the catalogue at import, so a type checker cannot see it: typed as Any.
-AnyEvent: Any = Annotated[
-    Union[tuple(Annotated[m, Tag(m.EVENT_TYPE)] for m in MODELS)],  # noqa: UP007
-    Discriminator(
-        _event_type,
-        custom_error_type="event_type",
-        custom_error_message=f"envelope.event_type must be one of: {', '.join(sorted(_TAGS))}",
-    ),
-]
-"""Any event of the catalogue, chosen by its ``envelope.event_type``."""
+AnyEvent: Any = _AnyEvent
 
 _SINGLE: TypeAdapter[Any] = TypeAdapter(AnyEvent)
 

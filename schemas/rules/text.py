@@ -23,7 +23,7 @@ def nfc(text: str) -> str:
 def nfc_value(value: object) -> object:
     """NFC for a string or for the strings of a list; anything else is returned as is.
 
-    Nested records are not walked: each model normalises its own input.
+    Nested records are not walked: their own string fields normalise themselves.
     """
     if isinstance(value, str):
         return nfc(value)

@@ -45,13 +45,21 @@ class FieldError:
 
 
 class InvalidEvent(ProducerError):
-    """The event breaks its contract; nothing of it was sent."""
+    """The event breaks its contract; nothing of it was sent.
 
-    def __init__(self, event_type: str, errors: list[FieldError]) -> None:
+    ``index`` is its position among the events given to ``publish_many`` (None for
+    a single event); none of those was sent either.
+    """
+
+    def __init__(
+        self, event_type: str, errors: list[FieldError], *, index: int | None = None
+    ) -> None:
         self.event_type = event_type
         self.errors = errors
+        self.index = index
         listed = "; ".join(str(e) for e in errors)
-        super().__init__(f"{event_type} event is invalid: {listed}")
+        where = "" if index is None else f"item {index}: "
+        super().__init__(f"{where}{event_type} event is invalid: {listed}")
 
 
 class UnknownEventType(ProducerError):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -26,7 +26,12 @@ from kafka.producer.future import RecordMetadata
 
 from lienthong.producers._drain import Drainer
 from lienthong.producers._encoding import EventEncoder
-from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublisherClosed
+from lienthong.producers._errors import (
+    InvalidEvent,
+    KafkaUnavailable,
+    ProducerError,
+    PublisherClosed,
+)
 from lienthong.producers._link import KafkaLink, Link, is_transient, translate
 from lienthong.producers._record import Delivery, DeliveryCallback, Record
 from lienthong.producers._settings import PublisherSettings
@@ -86,6 +91,7 @@ class Publisher:
     >>> with Publisher() as publisher:                      # doctest: +SKIP
     ...     delivery = publisher.publish(event)             # waits for Kafka's ack
     ...     publisher.publish_async(other, on_delivery=print)
+    ...     publisher.publish_many(backlog, on_delivery=print)  # cheaper per event
     ...     publisher.flush()
 
     Thread-safe. One publisher per process and spool file (the file is locked).
@@ -138,6 +144,28 @@ class Publisher:
         reported through ``on_delivery`` alone (and logged): pass one to see those.
         """
         self.send_record(self.encoder.encode(event), on_delivery)
+
+    def publish_many(
+        self, events: Iterable[EventModel], on_delivery: DeliveryCallback | None = None
+    ) -> None:
+        """Publish several events without waiting, each as :meth:`publish_async` would.
+
+        All of them are encoded first: a bad one raises InvalidEvent, with its
+        ``index``, and none is sent. Then they go to Kafka (or the spool) in the order
+        given, ``on_delivery`` called once for each. Handing them over together costs
+        less CPU an event than a ``publish_async`` call each: the encoder and the Kafka
+        client stop evicting each other's data from the CPU caches between events
+        (bench_producers.py). If the spool fills while Kafka is away, SpoolFull is
+        raised: the events before were accepted (and reported), the rest were not.
+        """
+        records = []
+        for index, event in enumerate(events):
+            try:
+                records.append(self.encoder.encode(event))
+            except InvalidEvent as exc:
+                raise InvalidEvent(exc.event_type, exc.errors, index=index) from None
+        for record in records:
+            self.send_record(record, on_delivery)
 
     def publish_record(self, record: Record, *, timeout_s: float | None = None) -> Delivery:
         """Like :meth:`publish` for an event already encoded (by :attr:`encoder`)."""

@@ -21,6 +21,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 _TYPES = ", ".join(catalogue())
+# Rows parsed, then published together (Publisher.publish_many: less CPU an event).
+_CHUNK = 500
 _HELP = f"""Publish the events of FILE (.json, .jsonl or .csv) through the agency SDK.
 
 Each row is checked against its contract before anything is sent; rows that fail are
@@ -113,13 +115,15 @@ def publish(
                 transient=True,
             ) as progress:
                 task = progress.add_task(f"Publishing {file.name}", total=len(rows))
-                for row in rows:
-                    parsed = parse_row(model, row, agency=agency, lax=lax)
-                    if parsed.event is None:
-                        bad.append(parsed)
-                    else:
-                        publisher.publish_async(parsed.event, tally)
-                    progress.advance(task)
+                for start in range(0, len(rows), _CHUNK):
+                    chunk = [
+                        parse_row(model, row, agency=agency, lax=lax)
+                        for row in rows[start : start + _CHUNK]
+                    ]
+                    bad += [parsed for parsed in chunk if parsed.event is None]
+                    events = [parsed.event for parsed in chunk if parsed.event is not None]
+                    publisher.publish_many(events, tally)
+                    progress.advance(task, len(chunk))
                 publisher.flush()
             if publisher.spooled and wait > 0:
                 with console.status(f"Kafka unreachable: waiting up to {wait:g}s for it..."):

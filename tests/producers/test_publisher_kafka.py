@@ -6,13 +6,20 @@ import threading
 
 import pytest
 
-from lienthong.producers import H_EVENT_ID, H_EVENT_TYPE, Delivery, Publisher, PublisherSettings
+from lienthong.producers import (
+    H_EVENT_ID,
+    H_EVENT_TYPE,
+    Delivery,
+    InvalidEvent,
+    Publisher,
+    PublisherSettings,
+)
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings
-from tests.producers.conftest import consume, make_topic
+from tests.producers.conftest import consume, end_offsets, make_topic
 from tests.producers.events import dossier
 
 # The default transport and the opt-in librdkafka one keep the same promises.
@@ -80,6 +87,48 @@ def test_async_publish_calls_back_once_per_event_in_order_per_key(
     for n in range(3):
         expected = [str(e.envelope.event_id) for e in events if e.MaHoSo == f"H30-A-{n}"]
         assert by_key[f"H30-A-{n}".encode()] == expected
+
+
+@TRANSPORTS
+def test_publish_many_delivers_each_event_once_in_order_per_key(
+    kafka_settings: KafkaSettings,
+    publisher_settings: PublisherSettings,
+    agency: str,
+    transport: str,
+) -> None:
+    publisher_settings = publisher_settings.model_copy(update={"transport": transport})
+    topic = make_topic(kafka_settings, agency)
+    deliveries: list[Delivery] = []
+    events = [dossier(f"H30-M-{n % 3}", agency=agency, step=n) for n in range(30)]
+    with Publisher(kafka_settings, publisher_settings) as publisher:
+        publisher.publish_many(events[:10], deliveries.append)
+        publisher.publish_many(iter(events[10:]), deliveries.append)
+        publisher.flush()
+    assert sorted(d.event_id for d in deliveries) == sorted(
+        str(e.envelope.event_id) for e in events
+    )
+    assert all(d.delivered for d in deliveries)
+    by_key: dict[bytes, list[str]] = {}
+    for record in sorted(consume(kafka_settings, topic, 30), key=lambda r: (r.partition, r.offset)):
+        by_key.setdefault(record.key, []).append(dict(record.headers)[H_EVENT_ID].decode())
+    for n in range(3):
+        expected = [str(e.envelope.event_id) for e in events if e.MaHoSo == f"H30-M-{n}"]
+        assert by_key[f"H30-M-{n}".encode()] == expected
+
+
+def test_publish_many_sends_nothing_when_one_event_is_bad(
+    kafka_settings: KafkaSettings, publisher_settings: PublisherSettings, agency: str
+) -> None:
+    topic = make_topic(kafka_settings, agency)
+    good = dossier("H30-M-OK", agency=agency)
+    fields = {name: getattr(good, name) for name in DossierLifecycle.model_fields}
+    broken = DossierLifecycle.model_construct(**{**fields, "LoaiDoiTuong": "one"})
+    with Publisher(kafka_settings, publisher_settings) as publisher:
+        with pytest.raises(InvalidEvent, match=r"(?s)^item 1: .*LoaiDoiTuong") as caught:
+            publisher.publish_many([good, broken, dossier("H30-M-OK", agency=agency)])
+        publisher.flush()
+    assert caught.value.index == 1
+    assert end_offsets(kafka_settings, topic) == 0
 
 
 def test_both_transports_put_a_key_on_the_same_partition(

@@ -10,6 +10,7 @@ stops them at the end. For the same dossier.lifecycle events it prints:
 - the SDK (typed event → Avro → Kafka, ``publish_async``) at each batch size, on its
   default kafka-python transport and on the opt-in librdkafka one
   (``LIENTHONG_PUBLISHER_TRANSPORT=librdkafka``, when confluent-kafka is installed),
+  and ``publish_many`` (100 events a call; ``lienthong publish`` sends files with it),
   target ≥ 60 % of raw at the same batch size, as the ratio of the best rounds and
   as the median of paired rounds (raw, then the SDK); for reference, raw with the
   SDK's cheaper partitioner (``KeyPartitioner``, the same placement);
@@ -69,6 +70,7 @@ from lienthong.settings import KafkaSettings
 
 BATCH = 100
 Transport = Literal["kafka-python", "librdkafka"]
+Method = Literal["publish_async", "publish_many"]
 CONCURRENCY = 4
 _BASE = datetime(2025, 3, 4, 1, 2, 3, tzinfo=UTC)
 
@@ -158,6 +160,7 @@ def bench_sdk(
     spool: Path,
     batch_bytes: int,
     transport: Transport = "kafka-python",
+    method: Method = "publish_async",
 ) -> Run:
     settings = PublisherSettings(
         registry_url=registry_url, spool_path=spool, batch_bytes=batch_bytes, transport=transport
@@ -167,12 +170,17 @@ def bench_sdk(
             publisher.publish_async(event)
         publisher.flush()
 
-        def work() -> None:
+        def one_by_one() -> None:
             for event in typed:
                 publisher.publish_async(event)
             publisher.flush()
 
-        return _timed(len(typed), work)
+        def together() -> None:
+            for start in range(0, len(typed), BATCH):
+                publisher.publish_many(typed[start : start + BATCH])
+            publisher.flush()
+
+        return _timed(len(typed), one_by_one if method == "publish_async" else together)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -367,19 +375,22 @@ def _raw_and_sdk(
     """
     zero = Run(0.0, float("inf"))
     transports = () if raw_only else _transports()
+    ways: list[tuple[Method, Transport]] = [("publish_async", t) for t in transports]
+    if transports:
+        ways.append(("publish_many", "kafka-python"))
     raw = dict.fromkeys((DEFAULT_BATCH, SDK_BATCH), zero)
-    sdk = {(t, size): zero for t in transports for size in raw}
-    shares: dict[tuple[Transport, int], list[float]] = {key: [] for key in sdk}
+    sdk = {(way, size): zero for way in ways for size in raw}
+    shares: dict[tuple[tuple[Method, Transport], int], list[float]] = {key: [] for key in sdk}
     keyed = zero  # raw with the SDK's partitioner, for reference
     for round_ in range(rounds):  # interleaved: fair to every variant
         for size in raw:
             paired = bench_raw(kafka, records, size)
             raw[size] = raw[size].best(paired)
-            for t in transports:
-                spool = home / f"spool-{round_}-{size}-{t}.db"
-                run = bench_sdk(kafka, registry_url, typed, spool, size, t)
-                sdk[(t, size)] = sdk[(t, size)].best(run)
-                shares[(t, size)].append(run.rate / paired.rate)
+            for method, t in ways:
+                spool = home / f"spool-{round_}-{size}-{t}-{method}.db"
+                run = bench_sdk(kafka, registry_url, typed, spool, size, t, method)
+                sdk[((method, t), size)] = sdk[((method, t), size)].best(run)
+                shares[((method, t), size)].append(run.rate / paired.rate)
         if transports:
             keyed = keyed.best(bench_raw(kafka, records, SDK_BATCH, KeyPartitioner()))
     for size in raw:
@@ -388,10 +399,10 @@ def _raw_and_sdk(
         print(
             f"raw kafka-python, {label:28}: {r.rate:9,.0f} events/s, {r.cpu_us:5.1f} CPU µs/event"
         )
-        for t in transports:
-            s_, paired_shares = sdk[(t, size)], shares[(t, size)]
+        for method, t in ways:
+            s_, paired_shares = sdk[((method, t), size)], shares[((method, t), size)]
             print(
-                f"SDK publish_async ({t:12}), {label:28}: {s_.rate:9,.0f} events/s, "
+                f"SDK {method} ({t:12}), {label:28}: {s_.rate:9,.0f} events/s, "
                 f"{s_.cpu_us:5.1f} CPU µs/event  ({100 * s_.rate / r.rate:.0f} % of raw "
                 f"events/s; paired rounds: median {100 * statistics.median(paired_shares):.0f} "
                 f"%, {100 * min(paired_shares):.0f}–{100 * max(paired_shares):.0f} %; "

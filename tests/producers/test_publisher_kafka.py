@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -57,12 +59,27 @@ def _schema() -> str:
     return event_type("dossier.lifecycle").schema_str
 
 
+Publish = Callable[[Publisher, list[DossierLifecycle], Callable[[Delivery], None]], None]
+
+
+def _one_by_one(publisher: Publisher, events: list[DossierLifecycle], collect: Any) -> None:
+    for event in events:
+        publisher.publish_async(event, collect)
+
+
+def _in_chunks(publisher: Publisher, events: list[DossierLifecycle], collect: Any) -> None:
+    publisher.publish_many(events[:10], collect)
+    publisher.publish_many(iter(events[10:]), collect)
+
+
 @TRANSPORTS
-def test_async_publish_calls_back_once_per_event_in_order_per_key(
+@pytest.mark.parametrize("publish", [_one_by_one, _in_chunks], ids=["async", "many"])
+def test_async_publishing_calls_back_once_per_event_in_order_per_key(
     kafka_settings: KafkaSettings,
     publisher_settings: PublisherSettings,
     agency: str,
     transport: str,
+    publish: Publish,
 ) -> None:
     publisher_settings = publisher_settings.model_copy(update={"transport": transport})
     topic = make_topic(kafka_settings, agency)
@@ -75,10 +92,11 @@ def test_async_publish_calls_back_once_per_event_in_order_per_key(
 
     events = [dossier(f"H30-A-{n % 3}", agency=agency, step=n) for n in range(30)]
     with Publisher(kafka_settings, publisher_settings) as publisher:
-        for event in events:
-            publisher.publish_async(event, collect)
+        publish(publisher, events, collect)
         publisher.flush()
-    assert len(deliveries) == 30
+    assert sorted(d.event_id for d in deliveries) == sorted(
+        str(e.envelope.event_id) for e in events
+    )
     assert all(d.delivered and d.error is None for d in deliveries)
     records = consume(kafka_settings, topic, 30)
     by_key: dict[bytes, list[str]] = {}
@@ -87,33 +105,6 @@ def test_async_publish_calls_back_once_per_event_in_order_per_key(
     for n in range(3):
         expected = [str(e.envelope.event_id) for e in events if e.MaHoSo == f"H30-A-{n}"]
         assert by_key[f"H30-A-{n}".encode()] == expected
-
-
-@TRANSPORTS
-def test_publish_many_delivers_each_event_once_in_order_per_key(
-    kafka_settings: KafkaSettings,
-    publisher_settings: PublisherSettings,
-    agency: str,
-    transport: str,
-) -> None:
-    publisher_settings = publisher_settings.model_copy(update={"transport": transport})
-    topic = make_topic(kafka_settings, agency)
-    deliveries: list[Delivery] = []
-    events = [dossier(f"H30-M-{n % 3}", agency=agency, step=n) for n in range(30)]
-    with Publisher(kafka_settings, publisher_settings) as publisher:
-        publisher.publish_many(events[:10], deliveries.append)
-        publisher.publish_many(iter(events[10:]), deliveries.append)
-        publisher.flush()
-    assert sorted(d.event_id for d in deliveries) == sorted(
-        str(e.envelope.event_id) for e in events
-    )
-    assert all(d.delivered for d in deliveries)
-    by_key: dict[bytes, list[str]] = {}
-    for record in sorted(consume(kafka_settings, topic, 30), key=lambda r: (r.partition, r.offset)):
-        by_key.setdefault(record.key, []).append(dict(record.headers)[H_EVENT_ID].decode())
-    for n in range(3):
-        expected = [str(e.envelope.event_id) for e in events if e.MaHoSo == f"H30-M-{n}"]
-        assert by_key[f"H30-M-{n}".encode()] == expected
 
 
 def test_publish_many_sends_nothing_when_one_event_is_bad(

@@ -13,8 +13,7 @@ Limits, by design:
   spares Kafka and the worker most duplicates.
 - ``synchronous=NORMAL``: a completed claim survives a crash of the gateway process,
   but the last few may roll back on power loss; a retry then produces a duplicate
-  (deduplicated downstream) instead of every request paying an fsync. The WAL is
-  checkpointed every 4,000 pages (~16 MiB), so the file's WAL grows to about that.
+  (deduplicated downstream) instead of every request paying an fsync.
 - Results are kept ``ttl_s`` (7 days by default, pruned when a gateway starts); a
   repeat after that is new again.
 - A claim whose gateway died before completing it is taken over after ``stale_s``.
@@ -160,11 +159,6 @@ class IdempotencyStore:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        # A claim of 100 new ids writes ~100 index pages to the WAL; at the default
-        # 1,000 pages the committing request ran a checkpoint (and its fsync) every
-        # tenth batch, blocking the event loop. 4,000 pages (a WAL of ~16 MiB):
-        # claim + complete took ~17 instead of ~21-25 µs of wall time an event.
-        self._db.execute("PRAGMA wal_autocheckpoint=4000")
         self._mutex = threading.Lock()
         # Row ids of this process's claims not yet completed: completing by row id
         # reads no index (~1 µs an event less). Forgotten ids fall back to the index.

@@ -7,6 +7,7 @@ The SDK::
 
     with Publisher() as publisher:
         delivery = publisher.publish(event)      # topic, partition, offset (or spooled)
+        publisher.publish_many(backlog, on_delivery=report)  # a chunk at a time, cheaper
 
 Delivery is at least once: when Kafka is unreachable or slow, events wait in a durable
 on-disk spool and are delivered in order per key once it is back, so an event may

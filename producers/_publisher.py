@@ -157,6 +157,7 @@ class Publisher:
         client stop evicting each other's data from the CPU caches between events
         (bench_producers.py). If the spool fills while Kafka is away, SpoolFull is
         raised: the events before were accepted (and reported), the rest were not.
+        Give it a chunk at a time (hundreds): its records are all held until sent.
         """
         records = []
         for index, event in enumerate(events):

@@ -1,9 +1,10 @@
 """Request bodies of the gateway: one event, or ``{"events": [...]}``, parsed in one pass.
 
 Each event is validated by its catalogue model, chosen by ``envelope.event_type``
-(a pydantic discriminated union, so a batch is parsed and checked in Rust, ~25 µs an
-event). Validation is all or nothing per request: every error of every item is
-reported, grouped by item index, and no item of a body with an error is produced.
+(a tagged union read by pydantic-core, so a batch is parsed and checked in Rust, plus
+the models' rules in Python: ~19 µs an event). Validation is all or nothing per
+request: every error of every item is reported, grouped by item index, and no item of
+a body with an error is produced.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class _AnyEvent:
 
     A tagged union whose tag pydantic-core reads at a path, in Rust. pydantic's own
     API only offers a callable for a nested tag, and calling it made pydantic build
-    a Python dict of each JSON event first: ~4 µs an event of a batch.
+    a Python dict of each JSON event first: ~5 µs an event of a batch.
     """
 
     @classmethod

@@ -36,6 +36,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.structs import TopicPartition
 
+from lienthong._aiokafka_batches import BatchPacker, Slot
 from lienthong._murmur2 import key_hash
 from lienthong.consumers import headers as h
 from lienthong.consumers.worker._context import write
@@ -53,8 +54,6 @@ class _Out:
     headers: h.Headers
     table: Any = None  # the faust table whose changelog this is
 
-
-_Slot = tuple[str, int]
 
 _estimate_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
 
@@ -127,7 +126,7 @@ class OutboxSender:
             # What faust records per changelog write: recovery reads on from here.
             table.data.set_persisted_offset(TopicPartition(topic, partition), offset)
 
-    async def _send(self, records: list[_Out]) -> dict[_Slot, tuple[Any, int]]:
+    async def _send(self, records: list[_Out]) -> dict[Slot, tuple[Any, int]]:
         """One attempt; returns each changelog partition's last offset and its table."""
         producer = self._producer()
         batches = await self._batches(producer, records)
@@ -135,7 +134,7 @@ class OutboxSender:
         for (topic, partition), batch, tables in batches:
             batch.close()  # complete: the sender takes it now instead of lingering
             pending.append((await producer.send_batch(batch, topic, partition=partition), tables))
-        last: dict[_Slot, tuple[Any, int]] = {}
+        last: dict[Slot, tuple[Any, int]] = {}
         for future, tables in pending:
             meta = await future  # raises what Kafka answered
             if tables is not None:
@@ -145,31 +144,21 @@ class OutboxSender:
 
     async def _batches(
         self, producer: AIOKafkaProducer, records: list[_Out]
-    ) -> list[tuple[_Slot, Any, tuple[Any, int] | None]]:
+    ) -> list[tuple[Slot, Any, tuple[Any, int] | None]]:
         """The records in aiokafka batch builders, one or more per partition, in order.
 
         With each builder: for a changelog, its table and its last record's position.
         """
-        open_: dict[_Slot, tuple[Any, tuple[Any, int] | None]] = {}
-        done: list[tuple[_Slot, Any, tuple[Any, int] | None]] = []
+        packer = BatchPacker(producer)
+        tables: dict[int, tuple[Any, int]] = {}
         limit: int = producer._max_request_size
         for out in records:
             _refuse_if_too_large(out, limit)
             slot = (out.topic, await self._partition(producer, out))
-            batch, tables = open_.get(slot) or (producer.create_batch(), None)
-            meta = batch.append(key=out.key, value=out.value, timestamp=None, headers=out.headers)
-            if meta is None:  # full: queue it, start the next one of this partition
-                done.append((slot, batch, tables))
-                batch, tables = producer.create_batch(), None
-                meta = batch.append(
-                    key=out.key, value=out.value, timestamp=None, headers=out.headers
-                )
-                assert meta is not None  # an empty batch takes any record that fits a request
+            batch, offset = packer.append(slot, out.key, out.value, out.headers)
             if out.table is not None:
-                tables = (out.table, meta.offset)
-            open_[slot] = (batch, tables)
-        done.extend((slot, batch, tables) for slot, (batch, tables) in open_.items())
-        return done
+                tables[batch] = (out.table, offset)
+        return [(slot, batch, tables.get(n)) for n, (slot, batch) in enumerate(packer.batches)]
 
     async def _partition(self, producer: AIOKafkaProducer, out: _Out) -> int:
         if out.partition is not None:

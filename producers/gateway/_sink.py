@@ -28,6 +28,7 @@ from aiokafka.errors import KafkaError as AioKafkaError
 from aiokafka.errors import MessageSizeTooLargeError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
+from lienthong._aiokafka_batches import BatchPacker
 from lienthong._lz4 import use_fast_lz4
 from lienthong._murmur2 import partition_for
 from lienthong.connectors.kafka import TopicSpec, ensure_topics
@@ -173,15 +174,14 @@ class AioKafkaSink:
         A record larger than a request may be is refused alone, in ``outcomes``, as
         aiokafka's ``send`` refuses it (the broker would fail its whole batch).
 
-        aiokafka's batch API instead of one ``send`` per record: a record costs an
-        append to a C batch builder (~1 µs) instead of a coroutine, a future and an
-        accumulator look-up (~10 µs; bench_producers.py). Partitions are chosen as
-        aiokafka's (and kafka-python's, and Java's) default partitioner does, murmur2
-        of the key over all partitions, so a key lands where the SDK puts it.
+        Packed by :class:`~lienthong._aiokafka_batches.BatchPacker` (why batches:
+        see there). Partitions are chosen as aiokafka's (and kafka-python's, and
+        Java's) default partitioner does, murmur2 of the key over all partitions, so a
+        key lands where the SDK puts it.
         """
         partitions: dict[str, list[int]] = {}
-        open_: dict[tuple[str, int], tuple[Any, list[tuple[int, int]]]] = {}
-        done: list[tuple[tuple[str, int], Any, list[tuple[int, int]]]] = []
+        packer = BatchPacker(producer)
+        placed: dict[int, list[tuple[int, int]]] = {}
         for index, record in enumerate(records):
             if _estimate_size(record.key, record.value, record.headers) > _MAX_REQUEST_BYTES:
                 outcomes[index] = _failure(record, MessageSizeTooLargeError())
@@ -192,19 +192,9 @@ class AioKafkaSink:
                     await producer.partitions_for(record.topic)
                 )
             slot = (record.topic, known[partition_for(record.key, len(known))])
-            batch, slots = open_.get(slot) or open_.setdefault(slot, (producer.create_batch(), []))
-            meta = batch.append(
-                key=record.key, value=record.value, timestamp=None, headers=record.headers
-            )
-            if meta is None:  # full: queue it, start the next batch of this partition
-                done.append((slot, batch, slots))
-                batch, slots = open_[slot] = (producer.create_batch(), [])
-                meta = batch.append(
-                    key=record.key, value=record.value, timestamp=None, headers=record.headers
-                )  # an empty batch takes any record that fits a request (checked above)
-            slots.append((index, meta.offset))
-        done.extend((slot, batch, slots) for slot, (batch, slots) in open_.items())
-        return done
+            batch, offset = packer.append(slot, record.key, record.value, record.headers)
+            placed.setdefault(batch, []).append((index, offset))
+        return [(slot, batch, placed[n]) for n, (slot, batch) in enumerate(packer.batches)]
 
     @staticmethod
     def _settle(

@@ -16,30 +16,17 @@ test uses its own); the module-level functions are the default layout's.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lienthong.connectors.kafka import TopicSpec
 
+# Re-exported: the one fold of agency codes, shared with Kafka principals.
+from lienthong.schemas.naming import topic_segment as topic_segment  # noqa: PLC0414
+
 PREFIX = "lienthong"
 INGRESS_PATTERN = r"lienthong\.ingress\..+"
 DEADLETTER = f"{PREFIX}.deadletter"
-
-_UNSAFE = re.compile(r"[^a-z0-9._-]+")
-
-
-def topic_segment(text: str) -> str:
-    """A Kafka-safe, lower-case ASCII form of an agency code or name.
-
-    "000.00.00.H30" → "000.00.00.h30"; "Sở Y tế" → "so-y-te"; "SNN&PTNT" → "snn-ptnt".
-    """
-    folded = unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d"))
-    ascii_text = folded.encode("ascii", "ignore").decode().lower()
-    segment = _UNSAFE.sub("-", ascii_text).strip("-.")
-    if not segment:
-        raise ValueError(f"{text!r} has no character usable in a topic name")
-    return segment
 
 
 @dataclass(frozen=True)

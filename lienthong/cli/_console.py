@@ -9,6 +9,7 @@ import uvicorn
 
 from lienthong.console import ConsoleSettings, create_app
 from lienthong.settings import KafkaSettings
+from lienthong.web import JsonErrorProtocol
 
 
 def console(
@@ -27,4 +28,10 @@ def console(
         settings = settings.model_copy(update={"port": port})
     app = create_app(KafkaSettings(), settings)
     typer.echo(f"console on http://{settings.host}:{settings.port}")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        http=JsonErrorProtocol,  # the HTTP layer's own refusals in JSON too
+    )

@@ -32,6 +32,7 @@ from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.schemas.reference import units_2024
 from lienthong.schemas.rules.dossier_codes import status_label
 from lienthong.settings import KafkaSettings
+from lienthong.web import error_response, install_json_errors, request_id
 
 
 class ConsoleSettings(BaseSettings):
@@ -124,10 +125,18 @@ def create_app(
         return JSONResponse({"reason": reason, "letters": chosen[-200:]})
 
     async def replay_reason(request: Request) -> Response:
-        body = await request.json()
-        reason = str(body.get("reason", ""))
-        if not reason:
-            return JSONResponse({"error": "give the reason to replay"}, status_code=422)
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        reason = body.get("reason") if isinstance(body, dict) else None
+        if not isinstance(reason, str) or not reason:
+            return error_response(
+                422,
+                'send {"reason": "<a dead-letter reason>"} to replay the letters of that reason',
+                error="invalid_request",
+                request_id=request_id(request),
+            )
         report = await run_in_threadpool(
             replay, kafka, layout, Selection(reasons=frozenset({reason}))
         )
@@ -169,5 +178,6 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    install_json_errors(app)
     app.state.collector = collector
     return app

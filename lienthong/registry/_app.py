@@ -24,6 +24,7 @@ from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.registry._errors import InvalidSchema, SubjectNotFound
 from lienthong.registry._http import (
     Handler,
+    confluent_body,
     entry,
     flag,
     http_error,
@@ -36,6 +37,7 @@ from lienthong.registry._http import (
 from lienthong.registry._schema import avro_schema
 from lienthong.registry._service import Registered, RegistryService
 from lienthong.registry._state import RegistryState
+from lienthong.web import JsonErrors
 
 T = TypeVar("T")
 
@@ -321,7 +323,8 @@ def create_app(service: RegistryService, metrics: AxisMetrics | None = None) -> 
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: http_error},
-        middleware=[_instrumented(metrics)],
+        # JsonErrors outermost: a bug answers a JSON 500 with a request id, counted too.
+        middleware=[Middleware(JsonErrors, render=confluent_body), _instrumented(metrics)],
     )
     app.state.service = service
     app.state.metrics = metrics

@@ -127,6 +127,14 @@ def entry(found: Registered) -> dict[str, Any]:
     }
 
 
+def confluent_body(status: int, error: str, detail: str, request_id: str | None) -> dict[str, Any]:
+    """The shared JSON-error layer's bodies (500s, HTTP-layer refusals) in Confluent's shape."""
+    body: dict[str, Any] = {"error_code": 50001 if status == 500 else status, "message": detail}
+    if request_id is not None:
+        body["request_id"] = request_id  # Confluent clients ignore fields they do not know
+    return body
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     """Unknown paths and wrong methods, in the same error shape as everything else."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -135,7 +143,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 def translating(endpoint: Handler) -> Handler:
-    """Turn the registry's errors into Confluent error bodies; log the unexpected."""
+    """Turn the registry's errors into Confluent error bodies.
+
+    Anything else escapes to :class:`lienthong.web.JsonErrors`, which logs it with a
+    request id and answers a JSON 500 in :func:`confluent_body`'s shape.
+    """
 
     async def handle(request: Request) -> Response:
         try:
@@ -144,8 +156,5 @@ def translating(endpoint: Handler) -> Handler:
             if exc.http_status >= 500:
                 log.warning("%s %s failed: %s", request.method, request.url.path, exc)
             return error(request, exc.http_status, exc.error_code, str(exc))
-        except Exception:  # a bug must still answer in Confluent's shape
-            log.exception("%s %s failed unexpectedly", request.method, request.url.path)
-            return error(request, 500, 50001, "Internal Server Error")
 
     return handle

@@ -20,10 +20,21 @@ import uvicorn
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.registry._app import create_app
 from lienthong.registry._errors import RegistryError
+from lienthong.registry._http import confluent_body
 from lienthong.registry._kafka_store import KafkaStore
 from lienthong.registry._service import RegistryService
 from lienthong.registry._settings import RegistrySettings
 from lienthong.settings import KafkaSettings
+from lienthong.web import JsonErrorProtocol
+
+
+class ConfluentErrorProtocol(JsonErrorProtocol):
+    """The HTTP layer's own refusals in the registry's Confluent error shape."""
+
+    def render(
+        self, status: int, error: str, detail: str, request_id: str | None
+    ) -> dict[str, Any]:
+        return confluent_body(status, error, detail, request_id)
 
 
 class RegistryServer:
@@ -85,6 +96,7 @@ class RegistryServer:
             log_level=self._log_level,
             access_log=access_log,
             lifespan="off",
+            http=ConfluentErrorProtocol,
         )
         self._server = uvicorn.Server(config)
         return self._server

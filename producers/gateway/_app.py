@@ -51,6 +51,7 @@ from lienthong.schemas.errors import RegistryError
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
 from lienthong.settings import KafkaSettings
+from lienthong.web import error_body, error_name, install_json_errors, request_id
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,11 +62,19 @@ _ROUTES = {"/v1/events", "/v1/events/batch", "/healthz", "/readyz", "/metrics"}
 
 
 class _Problem(Exception):
-    """An answer other than success, raised inside a handler."""
+    """An answer other than success, raised inside a handler; ``error`` is its stable id."""
 
-    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        *,
+        error: str | None = None,
+    ):
         super().__init__(body.get("detail", ""))
         self.status = status
+        self.error = error or error_name(status)
         self.body = body
         self.headers = headers or {}
 
@@ -189,7 +198,11 @@ class Gateway:
                 exc.items.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0)
             )
         ]
-        return _Problem(422, {"detail": "invalid event(s); nothing was produced", "items": items})
+        return _Problem(
+            422,
+            {"detail": "invalid event(s); nothing was produced", "items": items},
+            error="invalid_event",
+        )
 
     def authorise(self, agency: str, events: list[EventModel]) -> None:
         wrong = [
@@ -236,8 +249,12 @@ def _status(results: list[ItemResult]) -> tuple[int, dict[str, str]]:
     return 200, {}
 
 
-def _answer(problem: _Problem) -> JSONResponse:
-    return JSONResponse(problem.body, problem.status, headers=problem.headers)
+def _answer(problem: _Problem, request: Request) -> JSONResponse:
+    rest = {k: v for k, v in problem.body.items() if k != "detail"}
+    body = error_body(
+        problem.status, problem.error, problem.body["detail"], request_id(request), **rest
+    )
+    return JSONResponse(body, problem.status, headers=problem.headers)
 
 
 def create_app(
@@ -287,6 +304,7 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(_TimedMiddleware, metrics=gw.metrics)
+    install_json_errors(app)  # outermost: its JSON 500s are timed as 500s too
     return app
 
 
@@ -308,7 +326,7 @@ def _routes(app: FastAPI, gw: Gateway, schemas: dict[str, Any]) -> None:
             gw.limit(agency, 1)
             results = await gw.produce([event])
         except _Problem as problem:
-            return _answer(problem)
+            return _answer(problem, request)
         status, headers = _status(results)
         return JSONResponse(results[0].as_dict(), status, headers=headers)
 
@@ -325,7 +343,7 @@ def _routes(app: FastAPI, gw: Gateway, schemas: dict[str, Any]) -> None:
             gw.limit(agency, len(events))
             results = await gw.produce(events)
         except _Problem as problem:
-            return _answer(problem)
+            return _answer(problem, request)
         status, headers = _status(results)
         return Response(batch_json(results), status, headers, media_type="application/json")
 

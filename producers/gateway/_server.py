@@ -10,6 +10,7 @@ from lienthong.producers._errors import ProducerError
 from lienthong.producers.gateway._app import create_app
 from lienthong.producers.gateway._settings import GatewaySettings
 from lienthong.settings import KafkaSettings
+from lienthong.web import JsonErrorProtocol
 
 
 def app_from_environment() -> FastAPI:
@@ -49,4 +50,6 @@ def serve(settings: GatewaySettings | None = None, *, log_level: str = "info") -
         workers=settings.workers,
         log_level=log_level,
         access_log=False,
+        # The HTTP layer's own refusals (malformed requests, endless headers) in JSON.
+        http=JsonErrorProtocol,
     )

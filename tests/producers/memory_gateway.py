@@ -1,0 +1,63 @@
+"""The gateway without Kafka: an in-memory registry and a sink that keeps what it gets.
+
+For tests of the HTTP surface (errors, fuzzing) that do not need a broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from lienthong.producers import Delivery, Record
+from lienthong.producers.gateway import GatewaySettings, KeyStore, create_app
+from lienthong.schemas.registry_client import InMemoryRegistry
+from lienthong.settings import KafkaSettings
+from tests.producers.events import AGENCY
+
+
+@dataclass
+class MemorySink:
+    """A sink that takes every record, at offsets counted per topic."""
+
+    records: list[Record] = field(default_factory=list)
+
+    async def send(self, records: Sequence[Record]) -> list[Delivery]:
+        out = []
+        for record in records:
+            self.records.append(record)
+            out.append(Delivery(record.event_id, record.topic, 0, len(self.records) - 1))
+        return out
+
+    async def ready(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass
+class MemoryGateway:
+    app: FastAPI
+    sink: MemorySink
+    key: str
+    agency: str = AGENCY
+
+
+@contextmanager
+def memory_gateway(folder: Path, **settings: object) -> Iterator[MemoryGateway]:
+    """A gateway app on ``folder``'s key and idempotency files, with a key for AGENCY."""
+    config = GatewaySettings(
+        keys_path=folder / "keys.db",
+        idempotency_path=folder / "idem.db",
+        **settings,  # type: ignore[arg-type]
+    )
+    keys = KeyStore(config.keys_path)
+    key = keys.add(AGENCY)[1].get_secret_value()
+    keys.close()
+    sink = MemorySink()
+    app = create_app(KafkaSettings(), config, registry=InMemoryRegistry(), sink=sink)
+    yield MemoryGateway(app, sink, key)

@@ -75,10 +75,29 @@ class LocalBrokerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=9092, ge=1, le=65535)
     controller_port: int = Field(default=9093, ge=1, le=65535)
+    secure: bool = Field(
+        default=False,
+        description=(
+            "Run secured: SCRAM-SHA-512 on the client port (SASL_PLAINTEXT), SASL_SSL on "
+            "the TLS port, ACLs enforced, only svc.admin a super user."
+        ),
+    )
+    tls_port: int = Field(default=9094, ge=1, le=65535, description="SASL_SSL port if secure.")
     heap_mb: int = Field(default=512, ge=128, description="Java heap for the broker, in MB.")
     partitions: int = Field(default=3, ge=1, description="Default partitions of new topics.")
     start_timeout_s: float = Field(default=60.0, gt=0)
     stop_timeout_s: float = Field(default=20.0, gt=0)
+
+
+class CredentialsSettings(BaseSettings):
+    """Where SCRAM credentials are written, one ``<principal>.env`` file each (mode 0600)."""
+
+    model_config = SettingsConfigDict(env_prefix="LIENTHONG_", env_file=".env", extra="ignore")
+
+    credentials_dir: Path = Field(
+        default_factory=lambda: _default_home() / "credentials",
+        description="Folder of the SCRAM credentials provisioning and the local broker make.",
+    )
 
 
 class RegistryClientSettings(BaseSettings):

@@ -3,6 +3,11 @@
 Tests that use ``kafka_settings`` (or ``kafka_broker``) are marked ``kafka``
 automatically; ``pytest -m "not kafka"`` runs the pure tests without Java. Set
 LIENTHONG_TEST_BOOTSTRAP_SERVERS to run the suite against an existing cluster instead.
+
+Two more brokers start only when a test asks for them (both session-scoped):
+``kafka_cluster`` (3 KRaft nodes, RF 3, min.insync.replicas 2; tests using it are
+marked ``cluster`` and ``kafka``) and ``secure_broker`` (SCRAM-SHA-512, SASL_SSL, ACLs
+enforced; ``secure_admin_settings`` reach it as the super user).
 """
 
 from __future__ import annotations
@@ -15,15 +20,25 @@ import socket
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-from lienthong.broker import LocalBroker
+from lienthong.broker import LocalBroker, LocalCluster
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
 
 _startup: dict[str, float] = {}
-_KAFKA_FIXTURES = {"kafka_broker", "kafka_settings", "schema_registry_url"}
+_KAFKA_FIXTURES = {
+    "kafka_broker",
+    "kafka_settings",
+    "schema_registry_url",
+    "kafka_cluster",
+    "cluster_settings",
+    "secure_broker",
+    "secure_admin_settings",
+}
+_CLUSTER_FIXTURES = {"kafka_cluster", "cluster_settings"}
 
 
 def free_port() -> int:
@@ -36,8 +51,11 @@ def free_port() -> int:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if _KAFKA_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if _KAFKA_FIXTURES & fixtures:
             item.add_marker(pytest.mark.kafka)
+        if _CLUSTER_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.cluster)
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +86,69 @@ def kafka_settings(kafka_broker: str) -> KafkaSettings:
     return KafkaSettings(bootstrap_servers=kafka_broker)
 
 
+def _node_settings(home: Path, *, secure: bool = False, heap_mb: int = 512) -> LocalBrokerSettings:
+    return LocalBrokerSettings(
+        home=home,
+        port=free_port(),
+        controller_port=free_port(),
+        tls_port=free_port(),
+        heap_mb=heap_mb,
+        secure=secure,
+    )
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A local 3-node KRaft cluster (plaintext), started on first use, stopped at the end.
+
+    Every node is broker and controller; topics default to RF 3, min.insync.replicas 2.
+    ``kafka_cluster.kill(n)`` SIGKILLs node n (1..3), ``kafka_cluster.restart(n)``
+    brings it back with its data; a test that kills a node restarts it before it ends.
+    """
+    home = tmp_path_factory.mktemp("cluster")
+    cluster = LocalCluster(
+        [_node_settings(home, heap_mb=384) for _ in range(3)],
+        home=home,
+        credentials_dir=home / "credentials",
+    )
+    try:
+        _startup["cluster"] = cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster_settings(kafka_cluster: LocalCluster) -> KafkaSettings:
+    """Client settings that reach all three nodes of ``kafka_cluster``."""
+    return kafka_cluster.client_settings()
+
+
+@pytest.fixture(scope="session")
+def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
+    """A secured broker: SCRAM-SHA-512 on ``.bootstrap``, SASL_SSL on ``.tls_bootstrap``.
+
+    StandardAuthorizer with no ``allow.everyone.if.no.acl.found``: only the admin
+    (``svc.admin``, ``secure_broker.client_settings()``) may do anything until ACLs say
+    otherwise. Its CA is ``secure_broker.security().truststore``.
+    """
+    home = tmp_path_factory.mktemp("kafka-secure")
+    broker = LocalBroker(
+        _node_settings(home / "node", secure=True), credentials_dir=home / "credentials"
+    )
+    try:
+        _startup["secure"] = broker.start()
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def secure_admin_settings(secure_broker: LocalBroker) -> KafkaSettings:
+    """The secured broker's super user over SCRAM (SASL_PLAINTEXT)."""
+    return secure_broker.client_settings()
+
+
 @pytest.fixture(scope="session")
 def schema_registry_url(kafka_settings: KafkaSettings) -> Iterator[str]:
     """Base URL of a real schema registry (ours, Confluent API) shared by the session.
@@ -96,6 +177,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"Kafka broker cold start (format + start, jars cached): {_startup['seconds']:.2f}s"
         )
+    if "cluster" in _startup:
+        terminalreporter.write_line(f"3-node Kafka cluster cold start: {_startup['cluster']:.2f}s")
+    if "secure" in _startup:
+        terminalreporter.write_line(f"Secured Kafka broker cold start: {_startup['secure']:.2f}s")
 
 
 # kafka-python 3.0.12 does not close a socket whose connect() was refused

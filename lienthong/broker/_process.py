@@ -11,7 +11,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lienthong.broker._config import LOG4J2_PROPERTIES, BrokerLayout, server_properties
+from pydantic import SecretStr
+
+from lienthong.broker._config import LOG4J2_PROPERTIES, BrokerLayout, Quorum, server_properties
 from lienthong.broker._errors import (
     BrokerDidNotStart,
     BrokerDidNotStop,
@@ -20,7 +22,15 @@ from lienthong.broker._errors import (
     ToolMissing,
 )
 from lienthong.broker._jars import fetch_jars
-from lienthong.settings import LocalBrokerSettings
+from lienthong.broker._security import BrokerSecurity, scram_format_argument
+from lienthong.broker._tls import ensure_local_tls
+from lienthong.provision import (
+    credential_path,
+    credential_settings,
+    new_password,
+    write_credential,
+)
+from lienthong.settings import CredentialsSettings, KafkaSettings, LocalBrokerSettings
 
 _READY_LINE = "Kafka Server started"
 # Brokers this process started, kept so that they are reaped (no zombies) when stopped
@@ -92,15 +102,79 @@ class LocalBroker:
 
     Any process may call :meth:`status` or :meth:`stop`; the pid file in the broker's
     home is the only shared state. The broker outlives the process that started it.
+    Alone it is its own quorum; as a node of a :class:`LocalCluster` it is given the
+    cluster's ``quorum`` and a ``shared_home`` for the cluster id, the admin secret and
+    the TLS files all nodes share.
     """
 
-    def __init__(self, settings: LocalBrokerSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: LocalBrokerSettings | None = None,
+        *,
+        node_id: int = 1,
+        quorum: Quorum | None = None,
+        shared_home: Path | None = None,
+        credentials_dir: Path | None = None,
+    ) -> None:
         self.settings = settings or LocalBrokerSettings()
         self.layout = BrokerLayout(self.settings.home)
+        self.node_id = node_id
+        self.quorum = quorum
+        self.shared_home = shared_home or self.settings.home
+        self.credentials_dir = credentials_dir or CredentialsSettings().credentials_dir
 
     @property
     def bootstrap(self) -> str:
+        """The client address (SASL_PLAINTEXT when secure)."""
         return f"{self.settings.host}:{self.settings.port}"
+
+    @property
+    def tls_bootstrap(self) -> str:
+        """The SASL_SSL address (only when secure)."""
+        return f"{self.settings.host}:{self.settings.tls_port}"
+
+    # -- security --------------------------------------------------------------
+    def security(self) -> BrokerSecurity | None:
+        """The node's secured listeners, making the CA and admin secret on first use."""
+        if not self.settings.secure:
+            return None
+        tls = ensure_local_tls(self.shared_home / "tls", self.settings.host)
+        return BrokerSecurity(
+            admin_password=self._admin_password(),
+            tls_port=self.settings.tls_port,
+            keystore=tls.keystore,
+            truststore=tls.ca_cert,
+        )
+
+    def _admin_password(self) -> SecretStr:
+        path = self.shared_home / "admin.secret"
+        if path.exists():
+            return SecretStr(path.read_text(encoding="utf-8").strip())
+        password = new_password()
+        self.shared_home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(password.get_secret_value())
+        return password
+
+    def client_settings(self, *, tls: bool = False) -> KafkaSettings:
+        """Settings that reach this broker as its admin (a super user when secure)."""
+        if not self.settings.secure:
+            return KafkaSettings(bootstrap_servers=self.bootstrap)
+        security = self.security()
+        assert security is not None  # secure was checked above
+        cluster = KafkaSettings(
+            bootstrap_servers=self.tls_bootstrap if tls else self.bootstrap,
+            security_protocol="SASL_SSL" if tls else "SASL_PLAINTEXT",
+            ssl_cafile=security.truststore,
+        )
+        return credential_settings(security.admin_user, security.admin_password, cluster)
+
+    def admin_credential_file(self) -> Path:
+        """Where ``start`` wrote the admin's credential (``svc.admin.env``)."""
+        security = self.security()
+        user = security.admin_user if security else "svc.admin"
+        return credential_path(self.credentials_dir, user)
 
     # -- observing -------------------------------------------------------------
     def pid(self) -> int | None:
@@ -138,26 +212,40 @@ class LocalBroker:
         """Start the broker unless it runs; return seconds until it answered (0 if it ran)."""
         if self.pid() is not None and not fresh:
             return 0.0
+        began = time.monotonic()
+        process = self.launch(fresh=fresh)
+        self.wait_ready(process, began)
+        return time.monotonic() - began
+
+    def launch(self, *, fresh: bool = False) -> subprocess.Popen[bytes]:
+        """Format if needed and spawn the Java process without waiting for it."""
         if fresh:
             self.stop()
             shutil.rmtree(self.layout.data_dir, ignore_errors=True)
         java = _java()
         libs = fetch_jars(self.settings.jar_cache)
         self._check_ports()
-        self._write_config()
+        security = self.security()
+        self._write_config(security)
         classpath = f"{libs}/*"
         if not self.layout.formatted:
-            self._format(java, classpath)
-        began = time.monotonic()
-        process = self._spawn(java, classpath)
+            self._format(java, classpath, security)
+        if security is not None and self.quorum is None:  # a cluster writes its own
+            write_credential(self.credentials_dir, self.client_settings())
+        return self._spawn(java, classpath)
+
+    def wait_ready(self, process: subprocess.Popen[bytes], began: float) -> None:
+        """Return once the process logged that it started and its client port answers."""
         self._wait_ready(process, began)
-        return time.monotonic() - began
 
     def _check_ports(self) -> None:
-        for port, setting in (
+        ports = [
             (self.settings.port, "LIENTHONG_BROKER_PORT"),
             (self.settings.controller_port, "LIENTHONG_BROKER_CONTROLLER_PORT"),
-        ):
+        ]
+        if self.settings.secure:
+            ports.append((self.settings.tls_port, "LIENTHONG_BROKER_TLS_PORT"))
+        for port, setting in ports:
             # A broker that was just killed may hold its sockets for a moment longer.
             deadline = time.monotonic() + 3.0
             while _port_open(self.settings.host, port) and time.monotonic() < deadline:
@@ -169,43 +257,50 @@ class LocalBroker:
                     "(and point LIENTHONG_BOOTSTRAP_SERVERS at it)."
                 )
 
-    def _write_config(self) -> None:
+    def _write_config(self, security: BrokerSecurity | None) -> None:
         self.layout.home.mkdir(parents=True, exist_ok=True)
-        self.layout.config_file.write_text(
-            server_properties(
-                data_dir=self.layout.data_dir,
-                host=self.settings.host,
-                port=self.settings.port,
-                controller_port=self.settings.controller_port,
-                partitions=self.settings.partitions,
-            ),
-            encoding="utf-8",
+        text = server_properties(
+            data_dir=self.layout.data_dir,
+            host=self.settings.host,
+            port=self.settings.port,
+            controller_port=self.settings.controller_port,
+            partitions=self.settings.partitions,
+            node_id=self.node_id,
+            quorum=self.quorum,
+            security=security,
         )
+        # It holds the admin secret when secure: readable by its owner only.
+        fd = os.open(self.layout.config_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
         self.layout.log4j_file.write_text(LOG4J2_PROPERTIES, encoding="utf-8")
 
-    def _format(self, java: str, classpath: str) -> None:
-        storage = [java, "-cp", classpath, "kafka.tools.StorageTool"]
-        cluster_id = (
+    def _cluster_id(self, storage: list[str]) -> str:
+        # The nodes of a cluster share one id, kept beside their homes.
+        shared = self.shared_home / "cluster.id"
+        if self.quorum is not None and shared.exists():
+            return shared.read_text(encoding="utf-8").strip()
+        printed = (
             subprocess.run([*storage, "random-uuid"], capture_output=True, text=True, check=False)
             .stdout.strip()
             .splitlines()
         )
-        if not cluster_id:
+        if not printed:
             raise BrokerError("Kafka's StorageTool printed no cluster id; is the jar cache whole?")
-        result = subprocess.run(
-            [
-                *storage,
-                "format",
-                "--standalone",
-                "-t",
-                cluster_id[-1],
-                "-c",
-                str(self.layout.config_file),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        if self.quorum is not None:
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            shared.write_text(printed[-1], encoding="utf-8")
+        return printed[-1]
+
+    def _format(self, java: str, classpath: str, security: BrokerSecurity | None) -> None:
+        storage = [java, "-cp", classpath, "kafka.tools.StorageTool"]
+        command = [*storage, "format", "-t", self._cluster_id(storage)]
+        command += ["-c", str(self.layout.config_file)]
+        if self.quorum is None:
+            command.append("--standalone")
+        if security is not None:
+            command += ["--add-scram", scram_format_argument(security)]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise BrokerDidNotStart(
                 "Formatting the broker's storage failed; `lienthong broker start --fresh` "
@@ -272,6 +367,17 @@ class LocalBroker:
             return _READY_LINE.encode() in log.read()
 
     # -- stopping --------------------------------------------------------------
+    def kill(self) -> bool:
+        """SIGKILL the broker (a crash, for fault tests); True if one ran."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGKILL)
+        if not self._wait_gone(pid, 10.0):
+            raise BrokerDidNotStop(f"Broker process {pid} survived SIGKILL; check `ps -p {pid}`.")
+        self.layout.pid_file.unlink(missing_ok=True)
+        return True
+
     def stop(self) -> bool:
         """Stop the broker (SIGTERM, then SIGKILL after the timeout); True if one ran."""
         pid = self.pid()

@@ -29,17 +29,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from lienthong.connectors.topics import ingress_topic
+from lienthong.schemas import headers as h
 from lienthong.schemas.catalogue import EventType
 from lienthong.schemas.codec import AvroSerializer, SerializationContext
 from lienthong.schemas.models import EventModel, Violation, violations
 from lienthong.schemas.registry_client import SchemaRegistry
-
-# The agency SDK's header names (lienthong.producers), repeated because connectors sit
-# below producers in the dependency order; a test keeps them equal.
-H_EVENT_ID = "lt.event_id"
-H_EVENT_TYPE = "lt.event_type"
-H_SOURCE_AGENCY = "lt.source_agency"
-H_TRACE_ID = "lt.trace_id"
 
 # The SDK's namespace for content-derived event ids (lienthong.producers._rows).
 ROW_NAMESPACE = uuid.UUID("6f1d7a52-3a7e-4c51-9d8e-6a1f2b0c4d10")
@@ -164,9 +158,9 @@ class Encoder:
         value = self._serializer(entry)(_millis(event.to_avro()), SerializationContext(topic))
         event_id = str(envelope.event_id)
         headers = [
-            (H_EVENT_ID, event_id.encode()),
-            (H_EVENT_TYPE, entry.event_type.encode()),
-            (H_SOURCE_AGENCY, envelope.source_agency.encode()),
-            (H_TRACE_ID, envelope.trace_id.encode()),
+            (h.EVENT_ID, event_id.encode()),
+            (h.EVENT_TYPE, entry.event_type.encode()),
+            (h.AGENCY, envelope.source_agency.encode()),
+            (h.TRACE_ID, envelope.trace_id.encode()),
         ]
         return OutRecord(topic, event.key().encode(), value, headers)

@@ -41,13 +41,13 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from lienthong.connectors.deadletter import BAD_PAYLOAD, Letter, from_violations
 from lienthong.connectors.errors import KafkaUnavailable, SourceUnavailable
 from lienthong.connectors.events import Encoder, OutRecord, RowRejected, complete, validate
 from lienthong.connectors.positions import TransactionalWriter
 from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.topics import DEADLETTER, topic_segment
 from lienthong.schemas.catalogue import EventType, event_type
+from lienthong.schemas.deadletter import BAD_PAYLOAD, DeadRecord, Refusal, Source
 from lienthong.schemas.errors import CodecError, RegistryError
 from lienthong.schemas.models import Violation
 from lienthong.schemas.registry_client import RegistryClient
@@ -273,21 +273,14 @@ class FolderSource(Connector):
             "folder %s: %s failed (%d rows rejected)", self.context.name, path.name, len(rejected)
         )
 
-    def _letter(self, path: Path, row: Row, reason: str, problems: list[Violation]) -> Letter:
+    def _letter(self, path: Path, row: Row, reason: str, problems: list[Violation]) -> DeadRecord:
         spec = self.spec
         assert isinstance(spec, FolderSpec)
-        field, rule, message = from_violations(problems)
-        data = json.dumps(row.data, ensure_ascii=False, default=str).encode() if row.data else None
-        return Letter(
-            reason=reason,
-            message=message,
-            stage=f"connect.folder.{self.context.name}",
-            source_topic=f"folder:{path.name}",
-            source_offset=row.number,
-            key=f"{path.name}:{row.number}".encode(),  # Kafka needs a key or a value
-            value=data,
-            field=field,
-            rule=rule,
-            agency=spec.agency,
-            event_type=spec.event_type,
+        refusal = Refusal.broken_contract(
+            problems, reason=reason, agency=spec.agency, event_type=spec.event_type
         )
+        data = json.dumps(row.data, ensure_ascii=False, default=str).encode() if row.data else None
+        source = Source(f"folder:{path.name}", -1, row.number)
+        key = f"{path.name}:{row.number}".encode()  # Kafka needs a key or a value
+        stage = f"connect.folder.{self.context.name}"
+        return DeadRecord.refused(refusal, source, stage, key, data, [])

@@ -33,13 +33,19 @@ from kafka import TopicPartition
 from pydantic import Field, SecretStr
 
 from lienthong.connectors import portal_mapping as pm
-from lienthong.connectors.deadletter import PORTAL_REJECTED, UNMAPPED_STATUS, Letter
 from lienthong.connectors.errors import SinkUnavailable
 from lienthong.connectors.positions import DeadLetterWriter
 from lienthong.connectors.resilience import Backoff, CircuitBreaker
 from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.stream import EventStream, InEvent
 from lienthong.connectors.topics import DEADLETTER
+from lienthong.schemas.deadletter import (
+    PORTAL_REJECTED,
+    UNMAPPED_STATUS,
+    DeadRecord,
+    Refusal,
+    Source,
+)
 from lienthong.schemas.registry_client import RegistryClient
 
 log = logging.getLogger("lienthong.connectors")
@@ -224,7 +230,7 @@ class NationalPortalSink(Connector):
             registry.close()
 
     def _record(
-        self, events: list[InEvent], letters: list[Letter], offsets: dict[TopicPartition, int]
+        self, events: list[InEvent], letters: list[DeadRecord], offsets: dict[TopicPartition, int]
     ) -> None:
         items: list[tuple[InEvent, str, dict[str, Any]]] = []
         dead = list(letters)
@@ -329,16 +335,7 @@ class NationalPortalSink(Connector):
         event_id: str,
         key: bytes | None,
         value: bytes | None,
-    ) -> Letter:
-        topic, partition, offset = source
-        return Letter(
-            reason=reason,
-            message=why,
-            stage=f"connect.national-portal.{self.context.name}",
-            source_topic=topic,
-            source_partition=partition,
-            source_offset=offset,
-            key=key,
-            value=value,
-            event_id=event_id,
-        )
+    ) -> DeadRecord:
+        stage = f"connect.national-portal.{self.context.name}"
+        refusal = Refusal(reason, why, event_id=event_id)
+        return DeadRecord.refused(refusal, Source(*source), stage, key, value, [])

@@ -26,6 +26,7 @@ transactional producer say exactly that.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -37,13 +38,6 @@ import psycopg
 from pydantic import Field, SecretStr, field_validator
 
 from lienthong.connectors import outbox_sql
-from lienthong.connectors.deadletter import (
-    BAD_PAYLOAD,
-    KEY_MISMATCH,
-    UNKNOWN_EVENT_TYPE,
-    Letter,
-    from_violations,
-)
 from lienthong.connectors.errors import KafkaUnavailable, SourceUnavailable
 from lienthong.connectors.events import (
     Encoder,
@@ -57,6 +51,14 @@ from lienthong.connectors.positions import TransactionalWriter
 from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.topics import DEADLETTER, topic_segment
 from lienthong.schemas.catalogue import UnknownEventType, event_type
+from lienthong.schemas.deadletter import (
+    BAD_PAYLOAD,
+    KEY_MISMATCH,
+    UNKNOWN_EVENT_TYPE,
+    DeadRecord,
+    Refusal,
+    Source,
+)
 from lienthong.schemas.errors import CodecError, RegistryError
 from lienthong.schemas.registry_client import RegistryClient
 
@@ -239,66 +241,48 @@ class RowConverter:
         self.stage = f"connect.outbox.{connector}"
         self.source_topic = f"outbox:{spec.table}"
 
-    def convert(self, row: outbox_sql.OutboxRow) -> OutRecord | Letter:
+    def convert(self, row: outbox_sql.OutboxRow) -> OutRecord | DeadRecord:
         spec = self.spec
         name = spec.type_map.get(row.type, row.type)
         event_id = as_event_id(row.id, f"outbox|{spec.agency}|{spec.table}")
+        about = {"agency": spec.agency, "event_id": event_id}
         try:
             entry = event_type(name)
         except UnknownEventType as exc:
-            return self._letter(row, UNKNOWN_EVENT_TYPE, str(exc), event_id, None)
+            return self._letter(row, Refusal(UNKNOWN_EVENT_TYPE, str(exc), **about))
+        about["event_type"] = name
         try:
             data = _payload_object(row.payload)
         except (ValueError, TypeError) as exc:
-            return self._letter(row, BAD_PAYLOAD, f"payload: {exc}", event_id, name)
+            return self._letter(row, Refusal(BAD_PAYLOAD, f"payload: {exc}", **about))
         try:
             completed = complete(
                 entry, data, agency=spec.agency, event_id=event_id, occurred_at=row.occurred_at
             )
             event = validate(entry, completed)
         except RowRejected as exc:
-            field, rule, message = from_violations(exc.violations)
-            return self._letter(row, exc.reason, message, event_id, name, field=field, rule=rule)
+            refusal = Refusal.broken_contract(exc.violations, reason=exc.reason, **about)
+            return self._letter(row, refusal)
         if event.key() != row.aggregateid:
             message = (
                 f"aggregateid {row.aggregateid!r} is not the event's {entry.key_field} "
                 f"{event.key()!r}: the entity's events would lose their order"
             )
-            return self._letter(row, KEY_MISMATCH, message, event_id, name, field=entry.key_field)
+            return self._letter(row, Refusal(KEY_MISMATCH, message, entry.key_field, **about))
         try:
             return self.encoder.encode(entry, event)
         except CodecError as exc:
-            return self._letter(row, exc.reason, str(exc), event_id, name)
+            return self._letter(row, Refusal(exc.reason, str(exc), **about))
 
-    def _letter(
-        self,
-        row: outbox_sql.OutboxRow,
-        reason: str,
-        message: str,
-        event_id: str,
-        event_name: str | None,
-        *,
-        field: str = "",
-        rule: str = "",
-    ) -> Letter:
+    def _letter(self, row: outbox_sql.OutboxRow, refusal: Refusal) -> DeadRecord:
         payload = row.payload
         if isinstance(payload, dict):
             payload = json.dumps(payload, ensure_ascii=False, default=str)
         value = payload.encode() if isinstance(payload, str) else bytes(payload or b"")
-        return Letter(
-            reason=reason,
-            message=message,
-            stage=self.stage,
-            source_topic=self.source_topic,
-            source_offset=row.position,
-            key=row.aggregateid.encode(),
-            value=value,
-            field=field,
-            rule=rule or reason,
-            agency=self.spec.agency,
-            event_id=event_id,
-            event_type=event_name,
-        )
+        if not refusal.rule:  # the outbox's letters always name a rule: the reason at least
+            refusal = dataclasses.replace(refusal, rule=refusal.reason)
+        source = Source(self.source_topic, -1, row.position)
+        return DeadRecord.refused(refusal, source, self.stage, row.aggregateid.encode(), value, [])
 
 
 class OutboxSource(Connector):
@@ -361,7 +345,7 @@ class OutboxSource(Connector):
         try:
             for row in rows:
                 outcome = converter.convert(row)
-                if isinstance(outcome, Letter):
+                if isinstance(outcome, DeadRecord):
                     letters += 1
                     records.append(
                         OutRecord(

@@ -24,11 +24,11 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError, ProducerFencedError
 
-from lienthong.connectors.deadletter import Letter
 from lienthong.connectors.errors import ConnectorFenced, KafkaUnavailable, PositionError
 from lienthong.connectors.events import OutRecord
 from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics, producer_config
 from lienthong.connectors.topics import CONNECT_POSITIONS, connect_positions_spec
+from lienthong.schemas.deadletter import DeadRecord
 from lienthong.settings import KafkaSettings
 
 log = logging.getLogger("lienthong.connectors")
@@ -217,7 +217,7 @@ class DeadLetterWriter:
         self._pending: list[Any] = []
         self.topics = TopicMaker(kafka, create=True, partitions=3)
 
-    def send(self, letter: Letter) -> None:
+    def send(self, letter: DeadRecord) -> None:
         try:
             if self._producer is None:
                 self._producer = KafkaProducer(
@@ -231,7 +231,7 @@ class DeadLetterWriter:
             raise KafkaUnavailable(f"cannot write a dead letter to {self.topic}: {exc}") from exc
         self._pending.append(future)
 
-    def send_all(self, letters: Sequence[Letter]) -> None:
+    def send_all(self, letters: Sequence[DeadRecord]) -> None:
         """Send ``letters`` and wait until Kafka acknowledged every one."""
         for letter in letters:
             self.send(letter)

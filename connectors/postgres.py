@@ -27,7 +27,6 @@ from kafka import TopicPartition
 from pydantic import Field, SecretStr, field_validator
 
 from lienthong.connectors import pg_tables
-from lienthong.connectors.deadletter import SINK_REJECTED, Letter
 from lienthong.connectors.errors import SinkUnavailable
 from lienthong.connectors.outbox_sql import check_identifier
 from lienthong.connectors.positions import DeadLetterWriter
@@ -35,6 +34,7 @@ from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.stream import Batch, EventStream, InEvent
 from lienthong.connectors.topics import DEADLETTER
 from lienthong.schemas.catalogue import EventType, event_type
+from lienthong.schemas.deadletter import SINK_REJECTED, DeadRecord
 from lienthong.schemas.registry_client import RegistryClient
 
 log = logging.getLogger("lienthong.connectors")
@@ -123,7 +123,7 @@ class PostgresWriter:
             self._models[entry.event_type] = model
         return model
 
-    def write(self, batch: Batch, on_refused: Callable[[list[Letter]], None]) -> int:
+    def write(self, batch: Batch, on_refused: Callable[[list[DeadRecord]], None]) -> int:
         """Write ``batch`` and its offsets in one transaction; return how many were refused.
 
         Refused rows are handed to ``on_refused`` *before* the commit, so their dead
@@ -165,8 +165,8 @@ class PostgresWriter:
                     copy.write_row(pg_tables.row_values(model, record))
             cursor.execute(pg_tables.merge_sql(model))
 
-    def _row_by_row(self, events: Sequence[InEvent]) -> list[Letter]:
-        refused: list[Letter] = []
+    def _row_by_row(self, events: Sequence[InEvent]) -> list[DeadRecord]:
+        refused: list[DeadRecord] = []
         for event in events:
             model = self.model(event.entry)
             try:
@@ -179,7 +179,7 @@ class PostgresWriter:
                 refused.append(self._refused(event, str(exc)))
         return refused
 
-    def _refused(self, event: InEvent, why: str) -> Letter:
+    def _refused(self, event: InEvent, why: str) -> DeadRecord:
         return event.letter(
             SINK_REJECTED,
             f"PostgreSQL refused the row: {why}",

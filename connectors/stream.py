@@ -21,11 +21,11 @@ from typing import Any
 from kafka import ConsumerRebalanceListener, KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.errors import KafkaError
 
-from lienthong.connectors.deadletter import UNKNOWN_EVENT_TYPE, Letter
 from lienthong.connectors.errors import KafkaUnavailable
 from lienthong.connectors.kafka import client_config
 from lienthong.schemas.catalogue import EventType, UnknownEventType, by_full_name
 from lienthong.schemas.codec import AvroDeserializer
+from lienthong.schemas.deadletter import UNKNOWN_EVENT_TYPE, DeadRecord, Refusal, Source
 from lienthong.schemas.errors import CodecError, RegistryError
 from lienthong.schemas.registry_client import SchemaRegistry
 
@@ -54,21 +54,12 @@ class InEvent:
 
     def letter(
         self, reason: str, message: str, stage: str, *, attempts: int | None = None
-    ) -> Letter:
+    ) -> DeadRecord:
         """A dead letter keeping this event's bytes, headers and where it was read."""
-        return Letter(
-            reason=reason,
-            message=message,
-            stage=stage,
-            source_topic=self.topic,
-            source_partition=self.partition,
-            source_offset=self.offset,
-            key=self.key,
-            value=self.raw,
-            event_id=self.event_id,
-            event_type=self.entry.event_type,
-            attempts=attempts,
-            original_headers=self.headers,
+        refusal = Refusal(reason, message, event_id=self.event_id, event_type=self.entry.event_type)
+        source = Source(self.topic, self.partition, self.offset)
+        return DeadRecord.refused(
+            refusal, source, stage, self.key, self.raw, self.headers, attempts=attempts
         )
 
 
@@ -77,7 +68,7 @@ class Batch:
     """Events and dead letters of one poll, and the offsets that follow them."""
 
     events: list[InEvent] = field(default_factory=list)
-    letters: list[Letter] = field(default_factory=list)
+    letters: list[DeadRecord] = field(default_factory=list)
     next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -186,17 +177,10 @@ class EventStream:
 
     def _letter(
         self, message: Any, headers: list[tuple[str, bytes]], reason: str, why: str
-    ) -> Letter:
-        return Letter(
-            reason=reason,
-            message=why,
-            stage=self.stage,
-            source_topic=message.topic,
-            source_partition=message.partition,
-            source_offset=message.offset,
-            key=message.key,
-            value=message.value,
-            original_headers=headers,
+    ) -> DeadRecord:
+        source = Source(message.topic, message.partition, message.offset)
+        return DeadRecord.refused(
+            Refusal(reason, why), source, self.stage, message.key, message.value, headers
         )
 
     def commit(self, offsets: dict[TopicPartition, int]) -> None:

@@ -34,7 +34,6 @@ import httpx
 from kafka import TopicPartition
 from pydantic import Field, SecretStr, field_validator
 
-from lienthong.connectors.deadletter import DELIVERY_FAILED, REJECTED_BY_RECEIVER
 from lienthong.connectors.positions import DeadLetterWriter
 from lienthong.connectors.resilience import (
     Backoff,
@@ -45,6 +44,7 @@ from lienthong.connectors.resilience import (
 from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.stream import EventStream, InEvent
 from lienthong.connectors.topics import DEADLETTER
+from lienthong.schemas.deadletter import DELIVERY_FAILED, REJECTED_BY_RECEIVER
 from lienthong.schemas.registry_client import RegistryClient
 
 log = logging.getLogger("lienthong.connectors")

@@ -3,16 +3,14 @@
 - :mod:`.worker` — ``lienthong worker``: the faust-streaming app (validate → route);
 - :mod:`.gate`, :mod:`.facets`, :mod:`.dedup` — the gate's pure decisions;
 - :mod:`.routing` — YAML routing rules, their router and hot reload;
-- :mod:`.deadletter` — dead letters as data (reason codes, ``lt.dlq.*`` headers);
 - :mod:`.subscriber` — the SDK downstream services use;
 - :mod:`.dlq`, :mod:`.inspect` — reading, showing and replaying topics for the CLI.
 
 Errors are listed in :mod:`lienthong.consumers.errors` (all derive from
 :class:`ConsumerError`); records that cannot be processed are never exceptions but dead
-letters with a reason.
+letters with a reason (:mod:`lienthong.schemas.deadletter`, shared by every writer).
 """
 
-from lienthong.consumers.deadletter import REASONS, DeadLetter, Refusal, Source
 from lienthong.consumers.errors import (
     ConsumerError,
     RuleProblem,
@@ -26,18 +24,14 @@ from lienthong.consumers.errors import (
 from lienthong.consumers.subscriber import Handler, Received, RetryPolicy, StartFrom, Subscriber
 
 __all__ = [
-    "REASONS",
     "ConsumerError",
-    "DeadLetter",
     "Handler",
     "Received",
-    "Refusal",
     "RetryPolicy",
     "RuleProblem",
     "RulesError",
     "RulesFileUnreadable",
     "RulesInvalid",
-    "Source",
     "StartFrom",
     "Subscriber",
     "SubscriberClosed",

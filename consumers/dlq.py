@@ -23,24 +23,11 @@ from kafka import KafkaProducer
 
 from lienthong.connectors.kafka import ensure_topics, producer_config
 from lienthong.connectors.topics import TopicLayout, replay_ledger_spec
-from lienthong.consumers import deadletter as dl
-from lienthong.consumers import headers as h
 from lienthong.consumers.gate import now_ms
-from lienthong.consumers.inspect import Seen, read_topic
+from lienthong.consumers.inspect import read_topic
+from lienthong.schemas import deadletter as dl
+from lienthong.schemas import headers as h
 from lienthong.settings import KafkaSettings
-
-
-@dataclass(frozen=True)
-class Letter:
-    """A dead-letter record and what its headers say."""
-
-    record: Seen
-    letter: dl.DeadLetter
-
-    @property
-    def ref(self) -> str:
-        """``partition:offset`` in the dead-letter topic (how the CLI names a letter)."""
-        return f"{self.record.partition}:{self.record.offset}"
 
 
 @dataclass(frozen=True)
@@ -63,13 +50,17 @@ class Selection:
         return self.source_topic is None or letter.source.topic == self.source_topic
 
 
-def letters(kafka: KafkaSettings, topic: str, since_ms: int | None = None) -> list[Letter]:
-    """Every letter of the dead-letter ``topic`` (records without lt.dlq headers skipped)."""
+def letters(kafka: KafkaSettings, topic: str, since_ms: int | None = None) -> list[dl.DeadRecord]:
+    """Every letter of the dead-letter ``topic`` (records without lt.dlq headers skipped).
+
+    A letter's ``ref`` is its ``partition:offset`` there (how the CLI names a letter).
+    """
     found = []
     for record in read_topic(kafka, topic, since_ms=since_ms):
-        letter = dl.DeadLetter.from_headers(h.as_dict(record.headers))
+        ref = f"{record.partition}:{record.offset}"
+        letter = dl.DeadRecord.read(record.key, record.value, record.headers, ref)
         if letter is not None:
-            found.append(Letter(record, letter))
+            found.append(letter)
     return found
 
 
@@ -107,7 +98,7 @@ def replay(
     """Replay the selected letters not replayed before; see the module docstring."""
     wanted = set(refs) if refs is not None else None
     ledger = replayed(kafka, layout)
-    todo: list[Letter] = []
+    todo: list[dl.DeadRecord] = []
     already: list[str] = []
     skipped = 0
     for item in letters(kafka, layout.deadletter):
@@ -123,13 +114,11 @@ def replay(
     try:
         for item in todo:
             headers = [
-                *dl.without_dlq_headers(item.record.headers),
+                *item.original_headers,
                 (h.REPLAY_OF, f"{layout.deadletter}:{item.ref}".encode()),
                 (h.REPLAY_FIRST_SEEN, str(item.letter.first_seen_ms).encode()),
             ]
-            producer.send(
-                item.letter.source.topic, item.record.value, key=item.record.key, headers=headers
-            )
+            producer.send(item.letter.source.topic, item.value, key=item.key, headers=headers)
         producer.flush()  # every replay acknowledged before the ledger says so
         stamp = now_ms()
         for item in todo:

@@ -13,7 +13,7 @@
         └── SubscriberClosed       used after ``stop()``
 
 Records that cannot be processed are not exceptions here: they are data, a
-:class:`~lienthong.consumers.deadletter.DeadLetter` with a stable reason code. Contract
+:class:`~lienthong.schemas.deadletter.DeadLetter` with a stable reason code. Contract
 and registry errors come from :mod:`lienthong.schemas.errors`.
 """
 

@@ -25,7 +25,7 @@ from enum import Enum
 from functools import cache
 from types import MappingProxyType
 
-from lienthong.consumers import headers as h
+from lienthong.schemas import headers as h
 from lienthong.schemas.models import (
     DossierLifecycle,
     DossierProgress,

@@ -20,15 +20,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from lienthong.connectors.topics import TopicLayout
-from lienthong.consumers import deadletter as dl
-from lienthong.consumers import headers as h
 from lienthong.consumers.dedup import DedupPolicy, EntityState
 from lienthong.consumers.facets import STATUS_TRACKS, Facets, facets_of, transition_problem_for
-from lienthong.schemas._framing import read_header
+from lienthong.schemas import deadletter as dl
+from lienthong.schemas import headers as h
 from lienthong.schemas.catalogue import EventType, UnknownEventType, by_full_name
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.errors import CodecError, RegistryError, UnknownSchemaId
-from lienthong.schemas.models import EventModel, describe, violations
+from lienthong.schemas.framing import read_header
+from lienthong.schemas.models import EventModel, violations
 
 # An unknown schema id costs a registry round trip; poison records repeat it, so the
 # answer is remembered briefly (a schema registered meanwhile is seen after this).
@@ -147,13 +147,8 @@ class Gate:
         try:
             event = entry.model.from_avro(decoded)
         except ValidationError as exc:
-            found = violations(exc)
-            first = found[0] if found else {"field": "", "rule": "", "message": ""}
-            refusal = dl.Refusal(
-                dl.INVALID_EVENT,
-                describe(found),
-                field=first["field"],
-                rule=first["rule"],
+            refusal = dl.Refusal.broken_contract(
+                violations(exc),
                 agency=agency,
                 event_id=_get(envelope, "event_id"),
                 event_type=entry.event_type,

@@ -42,12 +42,12 @@ from pydantic import ValidationError
 
 from lienthong.connectors.kafka import ensure_topics
 from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout, axis_topics
-from lienthong.consumers import deadletter as dl
-from lienthong.consumers import headers as h
 from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
 from lienthong.consumers.dedup import RecentIds
 from lienthong.consumers.errors import SubscriberClosed
 from lienthong.consumers.gate import now_ms
+from lienthong.schemas import deadletter as dl
+from lienthong.schemas import headers as h
 from lienthong.schemas.catalogue import UnknownEventType, by_full_name
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.errors import CodecError
@@ -314,11 +314,11 @@ class Subscriber:
             first_seen_ms=now_ms(),
             attempts=attempts or None,
         )
-        headers = [*(message.headers or ()), *letter.headers()]
+        dead = dl.DeadRecord(letter, message.key, message.value, list(message.headers or ()))
         # Awaited: the offset is committed after this, so the letter must be in Kafka first.
         await (
             await producer.send(
-                self.deadletter_topic, message.value, key=message.key, headers=headers
+                self.deadletter_topic, dead.value, key=dead.key, headers=dead.headers()
             )
         )
         self.deadlettered += 1

@@ -15,7 +15,6 @@ field, and is raised as :class:`InvalidEvent`.
 
 from __future__ import annotations
 
-import struct
 import threading
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -40,6 +39,7 @@ from lienthong.producers._record import (
     H_TRACE_ID,
     Record,
 )
+from lienthong.schemas import framing
 from lienthong.schemas.catalogue import EventType
 from lienthong.schemas.catalogue import UnknownEventType as CatalogueUnknown
 from lienthong.schemas.catalogue import event_type as catalogue_entry
@@ -50,8 +50,6 @@ from lienthong.schemas.models import AvroModel, EventModel, violations
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _AS_IS = frozenset({str, int, float, bool, bytes, type(None)})
-# The Confluent wire format's frame: magic byte 0, then the schema id (big-endian).
-_FRAME = struct.Struct(">bI")
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:
@@ -112,7 +110,7 @@ class _Route:
         frame = self.frame
         if frame is None:
             schema_id = self.serializer.schema_id(self.context)  # may ask the registry
-            frame = self.frame = _FRAME.pack(0, schema_id)
+            frame = self.frame = framing.header(schema_id)
         if self.write is not None:
             try:
                 return self.write(event, frame)

@@ -6,15 +6,15 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from lienthong.producers._errors import ProducerError
+from lienthong.schemas import headers as h
+from lienthong.schemas.headers import Headers
 
-# A list because kafka-python takes nothing else; treat it as read-only.
-Headers = list[tuple[str, bytes]]
-
-# Header names every event carries, so routing never needs to decode the payload.
-H_EVENT_ID = "lt.event_id"
-H_EVENT_TYPE = "lt.event_type"
-H_SOURCE_AGENCY = "lt.source_agency"
-H_TRACE_ID = "lt.trace_id"
+# Header names every event carries, so routing never needs to decode the payload (the
+# SDK's public names for the wire vocabulary's, lienthong.schemas.headers).
+H_EVENT_ID = h.EVENT_ID
+H_EVENT_TYPE = h.EVENT_TYPE
+H_SOURCE_AGENCY = h.AGENCY
+H_TRACE_ID = h.TRACE_ID
 
 
 # NamedTuples rather than dataclasses: one of each is made per event on the publish

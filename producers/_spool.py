@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lienthong.producers._errors import SpoolFull, SpoolLocked
-from lienthong.producers._record import Headers, Record
+from lienthong.producers._record import Record
+from lienthong.schemas.headers import Headers
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS spool (

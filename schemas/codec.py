@@ -25,13 +25,13 @@ from typing import Any, Literal
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError, validate
 
-from lienthong.schemas._framing import HEADER_SIZE, header, read_header
 from lienthong.schemas.errors import (
     CodecError,
     CorruptPayload,
     SchemaMismatch,
     TruncatedPayload,
 )
+from lienthong.schemas.framing import HEADER_SIZE, header, read_header
 from lienthong.schemas.registry_client import SchemaRegistry
 
 Schema = str | Mapping[str, Any]

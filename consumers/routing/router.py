@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lienthong.connectors.topics import TopicLayout
-from lienthong.consumers.headers import FACET_HEADERS, MULTI_VALUED
 from lienthong.consumers.routing.rules import Match, RulesFile
+from lienthong.schemas.headers import FACET_HEADERS, MULTI_VALUED
 
 PayloadLoader = Callable[[], Mapping[str, Any] | None]
 """Returns the decoded payload (or None when it cannot be decoded); called at most once."""

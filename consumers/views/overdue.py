@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lienthong._json import dumps, loads
-from lienthong.consumers import headers as h
 from lienthong.consumers.views.dossiers import (
     OVERDUE_EVENT_TYPE,
     becomes_overdue,
@@ -31,6 +30,7 @@ from lienthong.consumers.views.dossiers import (
     overdue_event,
 )
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.schemas import headers as h
 
 if TYPE_CHECKING:
     from lienthong.consumers.views.tables import Send, Views

@@ -38,7 +38,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from lienthong._json import dumps, loads
 from lienthong.connectors.kafka import TopicSpec, ensure_topics
 from lienthong.connectors.topics import TopicLayout, faust_changelog
-from lienthong.consumers import headers as h
 from lienthong.consumers.views.dossiers import OVERDUE_EVENT_TYPE
 from lienthong.consumers.views.entities import APPLIERS, VIEW_TABLES, State
 from lienthong.consumers.views.overdue import DueIndex, OverdueScanner
@@ -48,6 +47,7 @@ from lienthong.consumers.worker.settings import WorkerSettings
 from lienthong.consumers.worker.stages import Forward
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.monitoring.tally import HistogramTally
+from lienthong.schemas import headers as h
 from lienthong.settings import KafkaSettings
 
 log = logging.getLogger(__name__)

@@ -38,8 +38,8 @@ from aiokafka.structs import TopicPartition
 
 from lienthong._aiokafka_batches import BatchPacker, Slot
 from lienthong._murmur2 import key_hash
-from lienthong.consumers import headers as h
 from lienthong.consumers.worker._context import write
+from lienthong.schemas import headers as h
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,6 @@ from typing import Any, Protocol
 from prometheus_client import Counter
 
 from lienthong.connectors.topics import TopicLayout
-from lienthong.consumers import headers as h
 from lienthong.consumers.dedup import EMPTY, EntityState, RecentIds
 from lienthong.consumers.facets import Facets
 from lienthong.consumers.gate import Gate, IngressRecord, Passed, Verdict, now_ms
@@ -36,6 +35,7 @@ from lienthong.consumers.worker._context import partition_events, read
 from lienthong.consumers.worker._outbox import Outbox, OutboxSender
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.monitoring.tally import HistogramTally
+from lienthong.schemas import headers as h
 from lienthong.schemas.errors import RegistryError
 
 log = logging.getLogger(__name__)

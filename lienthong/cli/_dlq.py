@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from lienthong.connectors.topics import TopicLayout
-from lienthong.consumers import deadletter as dl
 from lienthong.consumers.dlq import Selection, letters, replay, replayed
 from lienthong.consumers.inspect import describe_value, parse_since, when
+from lienthong.schemas import deadletter as dl
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings
@@ -91,12 +91,12 @@ def show(
         f"first seen {when(letter.first_seen_ms)}, stage {letter.stage}",
         highlight=False,
     )
-    for name, value in item.record.headers:
+    for name, value in item.headers():
         console.print(
             f"  {name}: {value.decode('utf-8', 'replace')}", highlight=False, markup=False
         )
     deserializer = AvroDeserializer(RegistryClient(registry_url))
-    console.print(describe_value(deserializer, item.record.value), markup=False, highlight=False)
+    console.print(describe_value(deserializer, item.value), markup=False, highlight=False)
 
 
 @dlq_app.command("replay")

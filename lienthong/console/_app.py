@@ -27,8 +27,9 @@ from starlette.routing import Route
 
 from lienthong.connectors.topics import TopicLayout
 from lienthong.console._collector import Collector
-from lienthong.consumers.dlq import Letter, Selection, replay
+from lienthong.consumers.dlq import Selection, replay
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.schemas.deadletter import DeadRecord
 from lienthong.schemas.reference import units_2024
 from lienthong.schemas.rules.dossier_codes import status_label
 from lienthong.settings import KafkaSettings
@@ -75,7 +76,7 @@ async def _ioc_summary(client: httpx.AsyncClient) -> dict[str, Any]:
     }
 
 
-def _letter_json(item: Letter) -> dict[str, Any]:
+def _letter_json(item: DeadRecord) -> dict[str, Any]:
     letter = item.letter
     return {
         "ref": item.ref,

@@ -17,9 +17,10 @@ from kafka.errors import KafkaError
 from lienthong.connectors.kafka import client_config
 from lienthong.connectors.topics import TopicLayout, topic_segment
 from lienthong.console._overview import OffsetSample, agency_health, throughput
-from lienthong.consumers.dlq import Letter, letters
+from lienthong.consumers.dlq import letters
 from lienthong.monitoring.lag import LagExporter
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.schemas.deadletter import DeadRecord
 from lienthong.settings import KafkaSettings
 
 
@@ -31,7 +32,7 @@ class Snapshot:
     broker_up: bool = False
     throughput: dict[str, float] = field(default_factory=dict)
     lag: list[dict[str, Any]] = field(default_factory=list)
-    deadletters: list[Letter] = field(default_factory=list)
+    deadletters: list[DeadRecord] = field(default_factory=list)
     agencies: list[dict[str, Any]] = field(default_factory=list)
     topics: dict[str, int] = field(default_factory=dict)
 

@@ -21,7 +21,7 @@ from kafka import KafkaProducer
 from lienthong.connectors.kafka import producer_config
 from lienthong.demo.simulation import DOSSIER_AGENCY, realistic_day
 from lienthong.producers import Publisher
-from lienthong.schemas._framing import header
+from lienthong.schemas.framing import header
 from lienthong.schemas.models import DossierLifecycle, EventModel
 from lienthong.settings import KafkaSettings
 

@@ -27,10 +27,10 @@ from lienthong.producers.gateway._idempotency import (
     Position,
 )
 from lienthong.producers.gateway._sink import Sink
+from lienthong.schemas.framing import HEADER_SIZE
 from lienthong.schemas.models import EventModel
 
 Status = Literal["produced", "duplicate", "spooled", "failed", "conflict", "busy"]
-_HEADER = 5  # Confluent framing: the fingerprint covers the Avro body only
 _ACCEPTED_NEW = frozenset(("produced", "spooled"))  # what the events_in counter counts
 
 
@@ -89,7 +89,7 @@ def batch_json(results: Sequence[ItemResult]) -> bytes:
 
 
 def _fingerprint(record: Record) -> bytes:
-    return hashlib.sha256(record.value[_HEADER:]).digest()
+    return hashlib.sha256(record.value[HEADER_SIZE:]).digest()  # the Avro body, not the frame
 
 
 def _from_position(event_id: str, position: Position | None, status: Status) -> ItemResult:

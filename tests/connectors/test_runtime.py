@@ -1,10 +1,10 @@
-"""The runtime: config validation, specs as documentation, the CLI, header agreement."""
+"""The runtime: config validation, specs as documentation, the CLI."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import psycopg
 import pytest
@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
 from lienthong.cli import app
-from lienthong.connectors import deadletter, events, pg_tables, runtime
+from lienthong.connectors import pg_tables, runtime
 from lienthong.connectors.errors import ConfigError, SourceUnavailable
 from lienthong.connectors.local_postgres import LocalPostgres
 from lienthong.connectors.outbox import OutboxSpec
@@ -29,10 +29,7 @@ from lienthong.connectors.runtime import (
     parse_config,
     spec_fields,
 )
-from lienthong.consumers import deadletter as worker
-from lienthong.producers import _record as sdk
 from lienthong.schemas.catalogue import catalogue
-from lienthong.schemas.deadletter_headers import MAX_MESSAGE
 from lienthong.settings import KafkaSettings
 
 OUTBOX = {
@@ -158,35 +155,6 @@ def test_the_supervisor_restarts_after_connector_errors(monkeypatch: pytest.Monk
         {"connector": "f", "kind": "flaky", "error": "SourceUnavailable"},
     )
     assert errors == 2
-
-
-def test_reason_and_header_names_agree_with_the_worker_and_the_sdk() -> None:
-    # The lt.dlq.* names come from one module (schemas.deadletter_headers) for both.
-    for reason in ("INVALID_EVENT", "UNKNOWN_EVENT_TYPE", "KEY_MISMATCH"):
-        assert getattr(deadletter, reason) == getattr(worker, reason)
-    for name in ("H_EVENT_ID", "H_EVENT_TYPE", "H_SOURCE_AGENCY", "H_TRACE_ID"):
-        assert getattr(events, name) == getattr(sdk, name)
-
-
-def test_letter_headers_keep_the_original_and_say_why() -> None:
-    letter = deadletter.Letter(
-        reason="delivery_failed",
-        message="x" * 5000,
-        stage="connect.webhook.w",
-        source_topic="t",
-        source_offset=7,
-        source_partition=2,
-        key=b"k",
-        value=b"v",
-        attempts=3,
-        original_headers=[("lt.event_id", b"e"), ("lt.dlq.reason", b"old")],
-    )
-    headers = letter.headers(now_ms=1)
-    as_dict: dict[str, Any] = dict(headers)
-    assert as_dict["lt.event_id"] == b"e"
-    assert as_dict["lt.dlq.reason"] == b"delivery_failed"
-    assert len(as_dict["lt.dlq.message"]) == MAX_MESSAGE
-    assert [k for k, _ in headers].count("lt.dlq.reason") == 1
 
 
 def test_contract_tables_are_valid_postgresql(postgres: LocalPostgres, pg_dsn: str) -> None:

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 
 from lienthong.console import ConsoleSettings, create_app
-from lienthong.schemas._framing import header
+from lienthong.schemas.framing import header
 from tests.conftest import free_port
 from tests.consumers.conftest import Axis, Raw, WorkerProcess, publish
 from tests.consumers.day import DOSSIER_AGENCY, dossier_events

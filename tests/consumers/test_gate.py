@@ -1,4 +1,4 @@
-"""The gate's decisions, dead-letter headers and entity memory, without Kafka."""
+"""The gate's decisions and entity memory, without Kafka."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import random
 import pytest
 
 from lienthong.connectors.topics import TopicLayout
-from lienthong.consumers import deadletter as dl
-from lienthong.consumers import headers as h
 from lienthong.consumers.dedup import EMPTY, DedupPolicy, EntityState, RecentIds
 from lienthong.consumers.gate import Gate, IngressRecord, Passed, Refused
 from lienthong.producers import EventEncoder
-from lienthong.schemas import deadletter_headers as wire
+from lienthong.schemas import deadletter as dl
+from lienthong.schemas import headers as h
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.registry_client import InMemoryRegistry
@@ -110,33 +109,6 @@ def test_wrong_topic_and_key(setup: tuple[Gate, EventEncoder]) -> None:
     assert gate.check(other, EMPTY).letter.reason == dl.WRONG_TOPIC  # type: ignore[union-attr]
     rekeyed = dataclasses.replace(record, key=b"another")
     assert gate.check(rekeyed, EMPTY).letter.reason == dl.KEY_MISMATCH  # type: ignore[union-attr]
-
-
-def test_dead_letter_headers_round_trip() -> None:
-    letter = dl.DeadLetter(
-        refusal=dl.Refusal(
-            dl.INVALID_EVENT,
-            "x" * 5000,
-            "MaTTHC",
-            "procedure_code",
-            "TTHCC",
-            "id-1",
-            "dossier.lifecycle",
-        ),
-        source=dl.Source("t.ingress.tthcc.dossier.lifecycle", 2, 41, 7),
-        stage="validate",
-        first_seen_ms=123,
-    )
-    headers = dict(letter.headers())
-    assert headers[wire.H_REASON] == b"invalid_event"
-    assert len(headers[wire.H_MESSAGE]) == wire.MAX_MESSAGE
-    back = dl.DeadLetter.from_headers(headers)
-    assert back is not None
-    assert back.source == letter.source
-    assert back.refusal.rule == "procedure_code"
-    assert back.first_seen_ms == 123
-    assert dl.DeadLetter.from_headers({}) is None
-    assert dl.first_seen({h.REPLAY_FIRST_SEEN: b"99"}, 1_000) == 99
 
 
 def test_entity_memory_is_bounded_and_round_trips() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from lienthong.consumers import headers as h
+from lienthong.schemas import headers as h
 
 from .conftest import Axis, WorkerProcess, publish, read
 from .day import DOSSIER_AGENCY, dossier_events

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from lienthong.cli import app
 from lienthong.connectors.topics import TopicLayout
-from lienthong.consumers import headers as h
 from lienthong.consumers.errors import RulesInvalid
 from lienthong.consumers.routing import Router, RulesWatcher, parse_rules
+from lienthong.schemas import headers as h
 
 LAYOUT = TopicLayout("t")
 RULES = {

@@ -7,9 +7,9 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from lienthong.consumers import Received, RetryPolicy, StartFrom, Subscriber
-from lienthong.consumers import deadletter as dl
-from lienthong.consumers import headers as h
 from lienthong.consumers.facets import facets_of
+from lienthong.schemas import deadletter as dl
+from lienthong.schemas import headers as h
 from lienthong.schemas.models import EventModel
 
 from .conftest import Axis, Raw, publish, read

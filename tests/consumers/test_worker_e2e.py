@@ -9,8 +9,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from lienthong.consumers import deadletter as dl
-from lienthong.consumers import headers as h
+from lienthong.schemas import deadletter as dl
+from lienthong.schemas import headers as h
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import AvroSerializer, SerializationContext
 from lienthong.schemas.models import (

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from lienthong.schemas._framing import header
+from lienthong.schemas.framing import header
 from tests.conftest import free_port
 from tests.consumers.conftest import Axis, WorkerProcess, publish
 from tests.consumers.day import DOSSIER_AGENCY, dossier_events

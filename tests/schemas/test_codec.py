@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from lienthong.schemas._framing import header, read_header
 from lienthong.schemas.codec import (
     AvroDeserializer,
     AvroSerializer,
@@ -21,6 +20,7 @@ from lienthong.schemas.errors import (
     TruncatedPayload,
     UnknownSchemaId,
 )
+from lienthong.schemas.framing import header, read_header
 from lienthong.schemas.registry_client import InMemoryRegistry
 
 V1: dict[str, Any] = {

@@ -10,9 +10,9 @@ from confluent_kafka.schema_registry.avro import AvroSerializer as ConfluentSeri
 from confluent_kafka.serialization import MessageField
 from confluent_kafka.serialization import SerializationContext as ConfluentContext
 
-from lienthong.schemas._framing import read_header
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import AvroDeserializer, AvroSerializer, SerializationContext
+from lienthong.schemas.framing import read_header
 from lienthong.schemas.registry_client import RegistryClient
 from tests.schemas.corpus.dossier import RECEIVED
 

@@ -1,4 +1,8 @@
-"""The Confluent wire format's header: magic byte 0, then a 4-byte big-endian schema id."""
+"""The Confluent wire format's header: magic byte 0, then a 4-byte big-endian schema id.
+
+The one home of the framing: the codec, the SDK's encoder and the gateway's fingerprint
+all use it.
+"""
 
 from __future__ import annotations
 

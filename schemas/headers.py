@@ -1,4 +1,8 @@
-"""Kafka header names of the axis, and the small conversions every stage needs.
+"""Kafka header names of the axis (``lt.*``, ``lt.dlq.*``), and the small conversions.
+
+The one home of the wire's header vocabulary: the SDK, the gateway, the connectors, the
+worker and the subscribers all take the names from here. Plain strings: this package
+never imports a Kafka client.
 
 Headers an agency's producer sets (``lt.event_id``, ``lt.event_type``,
 ``lt.source_agency``, ``lt.trace_id``) are hints, never trusted: the gate drops every
@@ -33,6 +37,26 @@ ROUTED_BY = "lt.routed_by"
 # Written by `lienthong dlq replay` on a replayed record.
 REPLAY_OF = "lt.replay.of"
 REPLAY_FIRST_SEEN = "lt.replay.first_seen"
+
+# Written on every dead letter, by whoever refused the record (lienthong.schemas.deadletter).
+DLQ_PREFIX = "lt.dlq."
+DLQ_REASON = "lt.dlq.reason"
+DLQ_RULE = "lt.dlq.rule"
+DLQ_FIELD = "lt.dlq.field"
+DLQ_MESSAGE = "lt.dlq.message"
+DLQ_STAGE = "lt.dlq.stage"
+DLQ_EXCEPTION = "lt.dlq.exception_type"
+DLQ_SOURCE_TOPIC = "lt.dlq.source_topic"
+DLQ_SOURCE_PARTITION = "lt.dlq.source_partition"
+DLQ_SOURCE_OFFSET = "lt.dlq.source_offset"
+DLQ_SOURCE_TIMESTAMP = "lt.dlq.source_timestamp"
+DLQ_AGENCY = "lt.dlq.agency"
+DLQ_EVENT_ID = "lt.dlq.event_id"
+DLQ_EVENT_TYPE = "lt.dlq.event_type"
+DLQ_FIRST_SEEN = "lt.dlq.first_seen"
+DLQ_ATTEMPTS = "lt.dlq.attempts"
+# A header is not a log: long messages are cut (pydantic can list many violations).
+MAX_MESSAGE = 2000
 
 FACET_HEADERS: Mapping[str, str] = {
     "event_id": EVENT_ID,

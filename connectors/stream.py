@@ -23,10 +23,11 @@ from kafka.errors import KafkaError
 
 from lienthong.connectors.errors import KafkaUnavailable
 from lienthong.connectors.kafka import client_config
-from lienthong.schemas.catalogue import EventType, UnknownEventType, by_full_name
+from lienthong.schemas.catalogue import EventType
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.deadletter import UNKNOWN_EVENT_TYPE, DeadRecord, Refusal, Source
 from lienthong.schemas.errors import CodecError, RegistryError
+from lienthong.schemas.event_decoder import EventDecoder, not_in_catalogue
 from lienthong.schemas.registry_client import SchemaRegistry
 
 log = logging.getLogger("lienthong.connectors")
@@ -101,8 +102,7 @@ class EventStream:
     ) -> None:
         self.stage = stage
         self._positions = positions
-        self._decoder = AvroDeserializer(registry)
-        self._types: dict[int, EventType | None] = {}
+        self._decoder = EventDecoder(AvroDeserializer(registry))
         try:
             self._consumer = KafkaConsumer(
                 **client_config(kafka),
@@ -143,14 +143,13 @@ class EventStream:
         headers = list(message.headers or [])
         try:
             decoded = self._decoder.decode(message.value or b"")
-            entry = self._entry(decoded.schema_id)
         except CodecError as exc:
             batch.letters.append(self._letter(message, headers, exc.reason, str(exc)))
             return
         except RegistryError as exc:
             raise KafkaUnavailable(f"the schema registry cannot decode events: {exc}") from exc
-        if entry is None:
-            reason = f"schema {decoded.schema_id} is not an event type of the catalogue"
+        if decoded.entry is None:
+            reason = not_in_catalogue(decoded.schema_id)
             batch.letters.append(self._letter(message, headers, UNKNOWN_EVENT_TYPE, reason))
             return
         batch.events.append(
@@ -160,20 +159,11 @@ class EventStream:
                 message.offset,
                 message.key,
                 headers,
-                entry,
+                decoded.entry,
                 decoded.value,
                 message.value,
             )
         )
-
-    def _entry(self, schema_id: int) -> EventType | None:
-        if schema_id not in self._types:
-            name = self._decoder.writer_schema(schema_id).get("name", "")
-            try:
-                self._types[schema_id] = by_full_name(str(name))
-            except UnknownEventType:
-                self._types[schema_id] = None
-        return self._types[schema_id]
 
     def _letter(
         self, message: Any, headers: list[tuple[str, bytes]], reason: str, why: str

@@ -5,7 +5,7 @@ the registry (once), find the event type in the catalogue, apply the contract's 
 check the topic and key fit the event, drop duplicates by ``event_id``, and check the
 status change against the entity's last known status. A valid event passes with its
 original bytes and trusted headers computed from the payload; anything else becomes a
-:class:`~lienthong.consumers.deadletter.Refusal` — data, never an exception, so one bad
+:class:`~lienthong.schemas.deadletter.Refusal` — data, never an exception, so one bad
 record cannot stop the stream. Only an unreachable registry raises (it is not the
 record's fault: the caller waits and retries, nothing is refused for it).
 """
@@ -24,9 +24,10 @@ from lienthong.consumers.dedup import DedupPolicy, EntityState
 from lienthong.consumers.facets import STATUS_TRACKS, Facets, facets_of, transition_problem_for
 from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
-from lienthong.schemas.catalogue import EventType, UnknownEventType, by_full_name
+from lienthong.schemas.catalogue import EventType
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.errors import CodecError, RegistryError, UnknownSchemaId
+from lienthong.schemas.event_decoder import EventDecoder, not_in_catalogue
 from lienthong.schemas.framing import read_header
 from lienthong.schemas.models import EventModel, violations
 
@@ -101,13 +102,12 @@ class Gate:
         policy: DedupPolicy | None = None,
         clock: Callable[[], int] = now_ms,
     ) -> None:
-        self._deserializer = deserializer
+        self._decoder = EventDecoder(deserializer)
         self._layout = layout
         self._stage = stage
         self._validator = validator
         self._policy = policy or DedupPolicy()
         self._clock = clock
-        self._types: dict[int, EventType | None] = {}
         self._unknown_ids: dict[int, int] = {}
         self._ingress: dict[tuple[str, str], str] = {}
 
@@ -140,7 +140,7 @@ class Gate:
         if entry is None:
             refusal = dl.Refusal(
                 dl.UNKNOWN_EVENT_TYPE,
-                f"schema {read_header(value)} is not an event type of the catalogue",
+                not_in_catalogue(read_header(value)),
                 agency=agency,
             )
             return self._refuse(record, refusal)
@@ -229,20 +229,11 @@ class Gate:
                 f"schema id {schema_id} is not in the registry", schema_id=schema_id
             )
         try:
-            decoded = self._deserializer.decode(value)
+            decoded = self._decoder.decode(value)
         except UnknownSchemaId:
             self._unknown_ids[schema_id] = self._clock() + UNKNOWN_ID_TTL_MS
             raise
-        return self._event_type(schema_id), decoded.value
-
-    def _event_type(self, schema_id: int) -> EventType | None:
-        if schema_id not in self._types:
-            name = self._deserializer.writer_schema(schema_id).get("name")
-            try:
-                self._types[schema_id] = by_full_name(str(name))
-            except UnknownEventType:
-                self._types[schema_id] = None
-        return self._types[schema_id]
+        return decoded.entry, decoded.value
 
     def _ingress_topic(self, agency: str, event_type: str) -> str:
         slot = (agency, event_type)

@@ -48,9 +48,10 @@ from lienthong.consumers.errors import SubscriberClosed
 from lienthong.consumers.gate import now_ms
 from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
-from lienthong.schemas.catalogue import UnknownEventType, by_full_name
+from lienthong.schemas.catalogue import UnknownEventType
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.errors import CodecError
+from lienthong.schemas.event_decoder import EventDecoder
 from lienthong.schemas.models import EventModel, describe, violations
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
 from lienthong.settings import KafkaSettings
@@ -143,7 +144,7 @@ class Subscriber:
         self.deadletter_topic = layout.subscriber_deadletter(group)
         self._kafka = kafka or KafkaSettings()
         client = RegistryClient(registry) if isinstance(registry, str) else registry
-        self._deserializer = AvroDeserializer(client)
+        self._decoder = EventDecoder(AvroDeserializer(client))
         self._retry = retry or RetryPolicy()
         self._start = start
         self._layout = layout
@@ -221,9 +222,7 @@ class Subscriber:
         await self._consumer.commit(offsets)
 
     def _decode(self, value: bytes | None) -> EventModel:
-        decoded = self._deserializer.decode(value or b"")
-        name = str(self._deserializer.writer_schema(decoded.schema_id).get("name"))
-        return by_full_name(name).model.from_avro(decoded.value)
+        return self._decoder.event(value or b"")
 
     async def _records(
         self, stop: asyncio.Event | None = None, batch_timeout_ms: int = 500

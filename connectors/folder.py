@@ -1,4 +1,4 @@
-"""Folder-drop source: CSV / JSON Lines files an agency exports → events on Kafka.
+"""Folder-drop source: CSV / JSON / JSON Lines files an agency exports → events on Kafka.
 
 An agency system that can only export files drops them in a folder. Each file, once
 it has stopped changing (``settle_s``; or written as ``*.part`` and renamed), is read
@@ -14,11 +14,11 @@ row by row, every row is checked against its contract, and then:
 
 A row holds the payload fields at the top level (CSV column ``a.b`` fills nested field
 ``b`` of ``a``; an empty cell is a missing value). Missing envelope fields are completed
-as ``lienthong publish`` does — the event id is derived from the row's content, so a
-re-dropped file yields the same ids — except ``occurred_at``, which defaults to the
-file's modification time (the moment of the export) rather than "now", so the same file
-always gives the same events. JSON Lines rows are checked with strict JSON types, CSV
-rows in lax mode (every cell is text).
+as ``lienthong publish`` does (:mod:`lienthong.schemas.rows`): the event id is derived
+from the row's content and the trace id from the event id, and ``occurred_at`` defaults
+to the file's modification time (the moment of the export), so the same file always
+gives the same events. JSON rows are checked with strict JSON types, CSV rows in lax
+mode (every cell is text).
 
 Restart safety: the position holds the SHA-256 of the files recently published. A
 crash after the commit but before the move finds the file still in the folder, sees
@@ -33,16 +33,14 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field, field_validator
 
 from lienthong.connectors.errors import KafkaUnavailable, SourceUnavailable
-from lienthong.connectors.events import Encoder, OutRecord, RowRejected, complete, validate
+from lienthong.connectors.events import Encoder, OutRecord
 from lienthong.connectors.positions import TransactionalWriter
 from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.topics import DEADLETTER, topic_segment
@@ -51,10 +49,21 @@ from lienthong.schemas.deadletter import BAD_PAYLOAD, DeadRecord, Refusal, Sourc
 from lienthong.schemas.errors import CodecError, RegistryError
 from lienthong.schemas.models import Violation
 from lienthong.schemas.registry_client import RegistryClient
+from lienthong.schemas.rows import (
+    FORMATS,
+    Rejected,
+    Row,
+    RowRejected,
+    event_of,
+    exported_at,
+    is_lax,
+    read_rows,
+    write_report,
+)
 
 log = logging.getLogger("lienthong.connectors")
 
-SUFFIXES = (".csv", ".jsonl")
+SUFFIXES = FORMATS
 _REMEMBERED = 1000  # digests kept in the position: far more than files in flight
 
 
@@ -86,54 +95,12 @@ class FolderSpec(ConnectorSpec):
         return value
 
 
-@dataclass(frozen=True)
-class Row:
-    """One row of a file: its line number and data (None when unreadable, with why)."""
-
-    number: int
-    data: dict[str, Any] | None
-    problem: str = ""
-
-
-def _nest(flat: dict[str, Any]) -> dict[str, Any]:
-    nested: dict[str, Any] = {}
-    for column, value in flat.items():
-        target = nested
-        *parents, leaf = column.strip().split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = value
-    return nested
-
-
-def read_rows(path: Path) -> Iterator[Row]:
-    """Rows of a ``.jsonl`` or ``.csv`` file (blank lines skipped)."""
-    if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for number, record in enumerate(csv.DictReader(handle), 2):  # line 1: header
-                cells = {k: v for k, v in record.items() if k and v not in ("", None)}
-                yield Row(number, _nest(cells))
-        return
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Row(number, None, f"not JSON: {exc}")
-                continue
-            yield (
-                Row(number, item) if isinstance(item, dict) else Row(number, None, "not an object")
-            )
-
-
 @dataclass
 class FileOutcome:
     """What a file's rows became."""
 
     records: list[OutRecord]
-    rejected: list[tuple[Row, str, list[Violation]]]
+    rejected: list[Rejected]
 
 
 def convert_file(
@@ -141,31 +108,17 @@ def convert_file(
 ) -> FileOutcome:
     """Every row of ``path`` as a record or a rejection (reason, violations)."""
     outcome = FileOutcome([], [])
-    lax = path.suffix.lower() == ".csv"
+    lax = is_lax(path)
     for row in read_rows(path):
-        if row.data is None:
-            outcome.rejected.append(
-                (row, BAD_PAYLOAD, [Violation(field="", rule="row", message=row.problem)])
-            )
-            continue
         try:
-            data = complete(entry, row.data, agency=agency, occurred_at=occurred_at)
-            event = validate(entry, data, lax=lax)
+            event = event_of(entry, row, agency=agency, occurred_at=occurred_at, lax=lax)
             outcome.records.append(encoder.encode(entry, event))
         except RowRejected as exc:
-            outcome.rejected.append((row, exc.reason, exc.violations))
+            outcome.rejected.append(Rejected(row, exc.reason, exc.violations))
         except CodecError as exc:
             problem = Violation(field="", rule=exc.reason, message=str(exc))
-            outcome.rejected.append((row, exc.reason, [problem]))
+            outcome.rejected.append(Rejected(row, exc.reason, [problem]))
     return outcome
-
-
-def write_report(path: Path, rejected: list[tuple[Row, str, list[Violation]]]) -> None:
-    """One JSON line per rejected row: row number, reason, errors, and the row's data."""
-    with path.open("w", encoding="utf-8") as out:
-        for row, reason, problems in rejected:
-            line = {"row": row.number, "reason": reason, "errors": problems, "data": row.data}
-            out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
 
 
 def _move(path: Path, folder: Path) -> Path:
@@ -178,7 +131,7 @@ def _move(path: Path, folder: Path) -> Path:
 
 
 class FolderSource(Connector):
-    """Publishes CSV / JSON Lines files dropped in a folder (see the module docstring)."""
+    """Publishes CSV / JSON / JSON Lines files dropped in a folder (module docstring)."""
 
     KIND = "folder"
     SPEC = FolderSpec
@@ -239,17 +192,16 @@ class FolderSource(Connector):
             if digest in recent:  # published before a crash interrupted the move
                 _move(path, spec.path / "done")
                 return
-            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-            outcome = convert_file(path, entry, spec.agency, encoder, mtime)
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            outcome = convert_file(path, entry, spec.agency, encoder, exported_at(path))
+        except (OSError, ValueError, csv.Error) as exc:  # ValueError: not JSON, not UTF-8
             problem = Violation(field="", rule="file", message=f"unreadable file: {exc}")
-            self._reject(path, [(Row(0, None), BAD_PAYLOAD, [problem])])
+            self._reject(path, [Rejected(Row(0, None), BAD_PAYLOAD, [problem])])
             return
         if outcome.rejected and not spec.partial:
             self._reject(path, outcome.rejected)
             metrics.count("skipped", len(outcome.records) + len(outcome.rejected))
             return
-        letters = [self._letter(path, *item) for item in outcome.rejected]
+        letters = [self._letter(path, item) for item in outcome.rejected]
         dead = [OutRecord(spec.deadletter_topic, lt.key, lt.value, lt.headers()) for lt in letters]
         recent.append(digest)
         del recent[:-_REMEMBERED]
@@ -262,7 +214,7 @@ class FolderSource(Connector):
         metrics.batches.inc()
         metrics.batch_seconds.observe(time.perf_counter() - began)
 
-    def _reject(self, path: Path, rejected: list[tuple[Row, str, list[Violation]]]) -> None:
+    def _reject(self, path: Path, rejected: list[Rejected]) -> None:
         spec = self.spec
         assert isinstance(spec, FolderSpec)
         failed = spec.path / "failed"
@@ -273,11 +225,15 @@ class FolderSource(Connector):
             "folder %s: %s failed (%d rows rejected)", self.context.name, path.name, len(rejected)
         )
 
-    def _letter(self, path: Path, row: Row, reason: str, problems: list[Violation]) -> DeadRecord:
+    def _letter(self, path: Path, rejected: Rejected) -> DeadRecord:
         spec = self.spec
         assert isinstance(spec, FolderSpec)
+        row = rejected.row
         refusal = Refusal.broken_contract(
-            problems, reason=reason, agency=spec.agency, event_type=spec.event_type
+            rejected.violations,
+            reason=rejected.reason,
+            agency=spec.agency,
+            event_type=spec.event_type,
         )
         data = json.dumps(row.data, ensure_ascii=False, default=str).encode() if row.data else None
         source = Source(f"folder:{path.name}", -1, row.number)

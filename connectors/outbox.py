@@ -39,14 +39,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from lienthong.connectors import outbox_sql
 from lienthong.connectors.errors import KafkaUnavailable, SourceUnavailable
-from lienthong.connectors.events import (
-    Encoder,
-    OutRecord,
-    RowRejected,
-    as_event_id,
-    complete,
-    validate,
-)
+from lienthong.connectors.events import Encoder, OutRecord
 from lienthong.connectors.positions import TransactionalWriter
 from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.topics import DEADLETTER, topic_segment
@@ -61,6 +54,7 @@ from lienthong.schemas.deadletter import (
 )
 from lienthong.schemas.errors import CodecError, RegistryError
 from lienthong.schemas.registry_client import RegistryClient
+from lienthong.schemas.rows import RowRejected, as_event_id, complete, validate
 
 log = logging.getLogger("lienthong.connectors")
 

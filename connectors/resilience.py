@@ -1,8 +1,9 @@
-"""Retry policy and circuit breaker for the HTTP sinks (pure: time is passed in).
+"""The axis's one backoff, and the HTTP sinks' circuit breaker (pure: time is passed in).
 
-Backoff: attempt *n* (1-based) waits ``initial · multiplier^(n-1)``, capped at ``max``,
-with ±``jitter`` spread so that many sinks do not retry in step. A ``Retry-After`` the
-receiver sends is honoured, within the same cap.
+Backoff (the HTTP sinks' retries, the subscriber SDK's handler retries): attempt *n*
+(1-based) waits ``initial · multiplier^(n-1)``, capped at ``max``, with ±``jitter``
+spread so that many sinks do not retry in step. A ``Retry-After`` the receiver sends is
+honoured, within the same cap.
 
 Circuit breaker: after ``threshold`` failures in a row the circuit *opens* and no call
 is made for ``cooldown_s``; then one trial call is let through (*half-open*): success

@@ -32,7 +32,7 @@ import asyncio
 import logging
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,7 @@ from aiokafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from lienthong.connectors.kafka import ensure_topics
+from lienthong.connectors.resilience import Backoff
 from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout, axis_topics
 from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
 from lienthong.consumers.dedup import RecentIds
@@ -61,19 +62,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how patiently a failing handler is retried."""
+    """How often a failing handler is tried, and the backoff between tries.
+
+    The backoff is the axis's one (:class:`~lienthong.connectors.resilience.Backoff`,
+    the HTTP sinks' too): exponential, capped, with jitter so that several instances of
+    a subscriber do not retry in step.
+    """
 
     attempts: int = 3
-    first_delay_s: float = 0.2
-    factor: float = 2.0
-    max_delay_s: float = 10.0
-
-    def delays(self) -> list[float]:
-        """The pauses between attempts (one fewer than ``attempts``)."""
-        return [
-            min(self.first_delay_s * self.factor**n, self.max_delay_s)
-            for n in range(max(0, self.attempts - 1))
-        ]
+    backoff: Backoff = field(default_factory=lambda: Backoff(initial_s=0.2, max_s=10.0))
 
 
 @dataclass(frozen=True)
@@ -277,17 +274,17 @@ class Subscriber:
     async def _handle(
         self, handler: Handler, message: Any, received: Received, event: EventModel
     ) -> None:
-        delays = self._retry.delays()
-        for attempt in range(1, self._retry.attempts + 1):
+        attempts = self._retry.attempts
+        for attempt in range(1, attempts + 1):
             try:
                 await handler(event, received)
             except Exception as exc:  # noqa: BLE001  # the handler's failure is data for its letter
-                if attempt > len(delays):
+                if attempt >= attempts:
                     error = "".join(traceback.format_exception_only(exc)).strip()
                     await self._deadletter(message, received, dl.HANDLER_FAILED, error, attempt)
                     return
                 log.warning("handler failed (attempt %d), retrying: %s", attempt, exc)
-                await asyncio.sleep(delays[attempt - 1])
+                await asyncio.sleep(self._retry.backoff.delay(attempt))
             else:
                 self.handled += 1
                 return

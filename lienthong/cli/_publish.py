@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import csv
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +14,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lienthong.producers import Delivery, ProducerError, Publisher, PublisherSettings
-from lienthong.producers._rows import Parsed, parse_row, read_rows
-from lienthong.schemas.catalogue import UnknownEventType, catalogue, event_type
+from lienthong.schemas.catalogue import EventType, UnknownEventType, catalogue, event_type
+from lienthong.schemas.models import EventModel
+from lienthong.schemas.rows import (
+    Rejected,
+    Row,
+    RowRejected,
+    event_of,
+    exported_at,
+    is_lax,
+    read_rows,
+    write_report,
+)
 from lienthong.settings import KafkaSettings
 
 console = Console()
@@ -23,12 +34,14 @@ err_console = Console(stderr=True)
 _TYPES = ", ".join(catalogue())
 # Rows parsed, then published together (Publisher.publish_many: less CPU an event).
 _CHUNK = 500
+Parsed = EventModel | Rejected
 _HELP = f"""Publish the events of FILE (.json, .jsonl or .csv) through the agency SDK.
 
 Each row is checked against its contract before anything is sent; rows that fail are
 written, with every reason, to a rejected file (FILE.rejected.jsonl by default). Rows
-need only the payload fields: the envelope (event id, time, agency, trace) is filled in,
-with an event id derived from the row, so publishing a file twice yields the same ids.
+need only the payload fields: the envelope is filled in the same way every time (event
+id derived from the row, trace id from the event id, time of the file's last change,
+--agency), so publishing a file twice yields the same events and ids.
 
 Event types: {_TYPES}.
 
@@ -62,15 +75,11 @@ class _Tally:
                 self.delivered += 1
 
 
-def _write_rejected(path: Path, rejected: list[Parsed]) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for item in rejected:
-            line = {
-                "row": item.row.number,
-                "errors": [e.as_dict() for e in item.errors],
-                "data": item.row.data,
-            }
-            out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+def _event(entry: EventType, row: Row, agency: str | None, when: datetime, lax: bool) -> Parsed:
+    try:
+        return event_of(entry, row, agency=agency, occurred_at=when, lax=lax)
+    except RowRejected as exc:
+        return Rejected(row, exc.reason, exc.violations)
 
 
 def publish(
@@ -93,17 +102,18 @@ def publish(
     ] = 30.0,
 ) -> None:
     try:
-        model = event_type(type_).model
+        entry = event_type(type_)
     except UnknownEventType as exc:
         raise typer.BadParameter(str(exc), param_hint="--type") from exc
     rejected_path = rejected or file.with_name(file.name + ".rejected.jsonl")
-    lax = file.suffix.lower() == ".csv"
+    lax = is_lax(file)
     try:
         rows = list(read_rows(file))
-    except (ValueError, OSError) as exc:  # unreadable file or unknown suffix
+        when = exported_at(file)
+    except (ValueError, OSError, csv.Error) as exc:  # unreadable file or unknown suffix
         raise typer.BadParameter(str(exc), param_hint="FILE") from exc
     tally = _Tally()
-    bad: list[Parsed] = []
+    bad: list[Rejected] = []
     try:
         with Publisher(KafkaSettings(), PublisherSettings()) as publisher:
             with Progress(
@@ -117,11 +127,10 @@ def publish(
                 task = progress.add_task(f"Publishing {file.name}", total=len(rows))
                 for start in range(0, len(rows), _CHUNK):
                     chunk = [
-                        parse_row(model, row, agency=agency, lax=lax)
-                        for row in rows[start : start + _CHUNK]
+                        _event(entry, r, agency, when, lax) for r in rows[start : start + _CHUNK]
                     ]
-                    bad += [parsed for parsed in chunk if parsed.event is None]
-                    events = [parsed.event for parsed in chunk if parsed.event is not None]
+                    bad += [parsed for parsed in chunk if isinstance(parsed, Rejected)]
+                    events = [parsed for parsed in chunk if isinstance(parsed, EventModel)]
                     publisher.publish_many(events, tally)
                     progress.advance(task, len(chunk))
                 publisher.flush()
@@ -133,7 +142,7 @@ def publish(
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     if bad:
-        _write_rejected(rejected_path, bad)
+        write_report(rejected_path, bad)
     _summary(len(rows), tally, bad, left, rejected_path)
     if bad or tally.failed:
         raise typer.Exit(1)
@@ -142,7 +151,7 @@ def publish(
 publish.__doc__ = _HELP
 
 
-def _summary(total: int, tally: _Tally, bad: list[Parsed], left: int, path: Path) -> None:
+def _summary(total: int, tally: _Tally, bad: list[Rejected], left: int, path: Path) -> None:
     table = Table(title="publish summary", show_header=False)
     table.add_row("rows read", str(total))
     table.add_row("accepted (sent to Kafka or spooled)", str(tally.delivered + tally.spooled))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 
 from lienthong.connectors import outbox_sql, pg_tables
 from lienthong.connectors import portal_mapping as pm
-from lienthong.connectors.events import as_event_id, complete, content_event_id
 from lienthong.connectors.resilience import (
     Backoff,
     CircuitBreaker,
@@ -93,28 +91,6 @@ def test_gap_guard_waits_for_a_hole_then_moves_on() -> None:
     now[0] = 7.5
     assert guard.admit(7, [9, 10]) == 2  # 8 was burnt (a rollback): move on
     assert outbox_sql.GapGuard(0.0, lambda: 0.0).admit(0, [5, 9]) == 2  # SQLite: no wait
-
-
-# -- envelopes -------------------------------------------------------------------------
-
-
-def test_envelopes_are_completed_deterministically() -> None:
-    entry = event_type("dossier.lifecycle")
-    data = {"MaHoSo": "H30-1", "TenTTHC": "x"}
-    first = complete(entry, data, agency="000.00.00.H30")
-    assert first == complete(entry, data, agency="000.00.00.H30")
-    envelope = first["envelope"]
-    assert envelope["event_id"] == content_event_id("dossier.lifecycle", "000.00.00.H30", data)
-    assert envelope["trace_id"] == uuid.UUID(envelope["event_id"]).hex
-    assert envelope["schema_ref"] == entry.full_name
-    given = complete(entry, {**data, "trace_id": "ab" * 16}, agency="SYT", event_id="x")
-    assert given["envelope"]["trace_id"] == "ab" * 16
-    assert given["envelope"]["event_id"] == "x"
-    assert (
-        as_event_id("5f0c3c9e-7b1e-4a55-9d0e-9c1a6a0b2c3d", "s")
-        == "5f0c3c9e-7b1e-4a55-9d0e-9c1a6a0b2c3d"
-    )
-    assert as_event_id(42, "s") == as_event_id("42", "s") != as_event_id(42, "t")
 
 
 # -- PostgreSQL tables -----------------------------------------------------------------

@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from lienthong.connectors.resilience import Backoff
 from lienthong.consumers import Received, RetryPolicy, StartFrom, Subscriber
 from lienthong.consumers.facets import facets_of
 from lienthong.schemas import deadletter as dl
@@ -48,7 +49,7 @@ def test_failing_events_go_to_the_dead_letters_after_retries(axis: Axis) -> None
             group=f"{axis.layout.prefix}.ioc",
             kafka=axis.kafka,
             registry=axis.registry,
-            retry=RetryPolicy(attempts=3, first_delay_s=0.01),
+            retry=RetryPolicy(attempts=3, backoff=Backoff(initial_s=0.01)),
             layout=axis.layout,
         )
         async with subscriber:

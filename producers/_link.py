@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from kafka import KafkaProducer
 from kafka.errors import (
     KafkaError,
+    KafkaTimeoutError,
     OutOfOrderSequenceNumberError,
     TopicAlreadyExistsError,
 )
@@ -31,6 +32,9 @@ from lienthong.producers._settings import PublisherSettings
 from lienthong.settings import KafkaSettings
 
 log = logging.getLogger("lienthong.producers")
+
+# "Never" for a client's delivery timeout: the largest value Kafka's clients accept.
+NEVER_MS = 2**31 - 1
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -120,9 +124,11 @@ class KafkaLink:
             kafka,
             linger_ms=settings.linger_ms,
             batch_size=settings.batch_bytes,
-            delivery_timeout_ms=delivery_ms,
-            # request timeout must fit inside the delivery timeout (kafka-python checks).
-            request_timeout_ms=max(1000, delivery_ms - settings.linger_ms - 1),
+            # The client never gives up on a record, so it writes a partition in the
+            # order records were handed to it; the publisher enforces
+            # delivery_timeout_s itself (producers/_inflight.py says why).
+            delivery_timeout_ms=NEVER_MS,
+            request_timeout_ms=30_000,
             # send() blocks this long at most when metadata is missing: short, because
             # blocking means the broker is away and the event should go to the spool.
             max_block_ms=min(delivery_ms, 5000),
@@ -186,7 +192,16 @@ class KafkaLink:
                 log.warning("flush did not complete: %s", str(exc))
 
     def close(self, timeout_s: float) -> None:
+        """Flush, then close; records still unacknowledged fail (the publisher spooled them)."""
         with self._mutex:
-            if self._producer is not None:
-                self._producer.close(timeout=timeout_s)
-                self._producer = None
+            producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        try:
+            producer.close(timeout=timeout_s)
+        except KafkaTimeoutError:
+            # kafka-python's close raises when its flush times out, and our producer
+            # never expires records by itself: abort them, as its own forced close would.
+            producer._sender.force_close()  # no public way to abort
+            producer._sender.join(timeout_s)
+            producer.close(timeout=0)

@@ -7,22 +7,24 @@ back. A retry after a timeout may deliver an event twice (the first attempt may 
 landed after all): **``event_id`` is the idempotency key downstream** and every
 consumer of the axis deduplicates on it.
 
-Order per key (the entity id: a dossier, a case, a document) is kept: while a key has
-events in the spool, its new events queue behind them in the spool; Kafka's idempotent
-producer keeps the order of those sent directly. After a failure the publisher stays
-*offline* (everything is spooled, without waiting on Kafka each time) until the
-drainer has delivered the whole spool.
+Order per key (the entity id: a dossier, a case, a document) is kept whatever the
+outage length: the Kafka client never gives up on a record, so its idempotent producer
+writes each partition in the order records were handed to it; once a record waits
+longer than the delivery timeout, every record still in the client is in doubt and is
+copied to the spool in send order, and every later event queues behind them there
+(``_inflight.py`` says why). After a failure the publisher stays *offline* (everything
+is spooled, without waiting on Kafka each time) until the drainer has delivered the
+whole spool.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
-
-from kafka.producer.future import RecordMetadata
 
 from lienthong.producers._drain import Drainer
 from lienthong.producers._encoding import EventEncoder
@@ -31,6 +33,14 @@ from lienthong.producers._errors import (
     KafkaUnavailable,
     ProducerError,
     PublisherClosed,
+)
+from lienthong.producers._inflight import (
+    COPIED,
+    IN_CLIENT,
+    InFlight,
+    Pending,
+    Settlement,
+    mark_copied,
 )
 from lienthong.producers._link import KafkaLink, Link, is_transient, translate
 from lienthong.producers._record import Delivery, DeliveryCallback, Record
@@ -45,44 +55,6 @@ log = logging.getLogger("lienthong.producers")
 
 def _ignore(_: Delivery) -> None:
     return None
-
-
-class _Outcome:
-    """What kafka-python calls back for one record: its errback (and ack callback).
-
-    One small object per event in flight, holding the record's parts as a flat tuple,
-    in place of a ``functools.partial``, a bound method, the record and its header
-    list. In-flight events are many (the producer buffers megabytes), and every
-    container they keep alive is rescanned by each garbage collection until its ack:
-    that cost more CPU per event than the Avro encoding did (bench_producers.py).
-    """
-
-    __slots__ = ("_on_delivery", "_parts", "_publisher")
-
-    def __init__(self, publisher: Publisher, record: Record, on_delivery: DeliveryCallback):
-        self._publisher = publisher
-        # Only str and bytes inside: the collector stops tracking such tuples.
-        self._parts = (
-            record.topic,
-            record.key,
-            record.value,
-            tuple(record.headers),
-            record.event_id,
-        )
-        self._on_delivery = on_delivery
-
-    def record(self) -> Record:
-        """The record this outcome is for, as it was sent."""
-        topic, key, value, headers, event_id = self._parts
-        return Record(topic, key, value, list(headers), event_id)
-
-    def acked(self, meta: RecordMetadata) -> None:
-        """Kafka acknowledged: tell the caller where the event landed."""
-        self._on_delivery(Delivery(self._parts[4], self._parts[0], meta.partition, meta.offset))
-
-    def __call__(self, exc: Exception) -> None:
-        """Kafka failed the record: spool it, or report a permanent refusal."""
-        self._publisher._failed(self.record(), self._on_delivery, exc)
 
 
 class Publisher:
@@ -125,7 +97,9 @@ class Publisher:
         # Serialises the "spool or send" decision with spooling, so that an event never
         # overtakes an earlier one of its key on its way into the spool.
         self._route = threading.Lock()
-        self._drainer = Drainer(self._spool, self._link, self._online, self.settings)
+        self._inflight = InFlight()
+        self._settlement = Settlement()
+        self._drainer = Drainer(self._spool, self._link, self._online, self.settings, self._watch)
         self._drainer.start()
 
     # -- publishing ----------------------------------------------------------------
@@ -193,31 +167,32 @@ class Publisher:
     def send_record(self, record: Record, on_delivery: DeliveryCallback | None = None) -> None:
         """Send an encoded record: to Kafka, or to the spool when it must wait."""
         callback = on_delivery or _ignore
-        spooled: Delivery | None = None
         if self._closed:
             raise PublisherClosed("this publisher is closed; create a new one")
-        with self._route:
-            if not self._online.is_set() or self._spool.has_pending(record.topic, record.key):
-                spooled = self._to_spool(record, in_caller=True)
-            else:
-                try:
-                    future = self._link.send(record)
-                except KafkaUnavailable as exc:
-                    # Spool first, then go offline: the drainer marks the publisher
-                    # online whenever it finds the spool empty, so the other order lets
-                    # it flip back online between the two steps.
+        told: list[Pending] = []
+        spooled: Delivery | None = None
+        try:
+            with self._route:
+                if not self._online.is_set() or self._spool.has_pending(record.topic, record.key):
+                    spooled = self._to_spool(record)
+                else:
                     try:
-                        spooled = self._to_spool(record, in_caller=True)
-                    finally:
-                        self._go_offline(exc)
+                        future = self._link.send(record)
+                    except KafkaUnavailable as exc:
+                        # What is still in the client goes to the spool first, this behind.
+                        told = self._go_offline(exc)
+                        spooled = self._to_spool(record)
+                    else:
+                        pending = Pending(record, callback, self._failed, self._settlement)
+                        self._inflight.add(pending)
+        finally:
+            _tell_spooled(told)  # outside the lock: a callback may publish again
         if spooled is not None:
-            # Outside the lock: a callback may publish again.
             callback(spooled)
             return
-        outcome = _Outcome(self, record, callback)
-        if on_delivery is not None:  # nobody listens: skip a callback per event
-            future.add_callback(outcome.acked)
-        future.add_errback(outcome)
+        # Outside the lock too: an outcome already known is told at once.
+        future.add_callback(pending.acked)
+        future.add_errback(pending)
 
     def spool_records(self, records: Sequence[Record]) -> None:
         """Put records straight into the spool (kept in order, delivered later)."""
@@ -225,40 +200,79 @@ class Publisher:
             self._spool.append(records)
         self._drainer.wake()
 
-    # -- outcomes (called from kafka-python's sender thread) -------------------------
-    def _failed(self, record: Record, on_delivery: DeliveryCallback, exc: Exception) -> None:
+    # -- outcomes ------------------------------------------------------------------
+    def _failed(self, pending: Pending, exc: Exception) -> None:
+        """The client failed a record (called from its thread)."""
+        record = pending.record()
         if not is_transient(exc):
+            state = pending.claim()
             error = translate(exc, record.topic)
             error.__cause__ = exc
             log.error("event %s refused: %s", record.event_id, str(error))
-            on_delivery(Delivery(record.event_id, record.topic, error=error))
-            return
-        # Spooled and offline under the routing lock: no later event of this key can
-        # slip past it (a publishing thread decides under the same lock).
+            if state == IN_CLIENT:
+                try:
+                    pending.tell(Delivery(record.event_id, record.topic, error=error))
+                finally:
+                    pending.told()
+            return  # a copy in the spool (COPIED) is refused again, and kept, by the drainer
+        # It and everything else still in the client go to the spool, in send order.
         with self._route:
-            delivery = self._to_spool(record, in_caller=False)
-            self._go_offline(exc)  # after spooling: see send_record
-        on_delivery(delivery)  # outside the lock: a callback may publish again
+            told = self._go_offline(exc)
+        if pending.state == COPIED:
+            pending.claim()  # its copy is now the record: the spool delivers it
+        _tell_spooled(told)
 
-    def _to_spool(self, record: Record, *, in_caller: bool) -> Delivery:
-        """Spool ``record`` (under the routing lock); the outcome for its callback."""
-        try:
-            self._spool.append([record])
-        except ProducerError as exc:
-            if in_caller:  # the caller's thread: a full spool raises, as promised
-                raise
-            # kafka-python's thread: nobody to raise to but the callback (and the log).
-            log.error("event %s could not be spooled: %s", record.event_id, str(exc))  # noqa: TRY400
-            return Delivery(record.event_id, record.topic, error=exc)
-        self._drainer.wake()
-        return Delivery(record.event_id, record.topic, spooled=True)
+    def _watch(self) -> bool:
+        """The drainer's regular look: copy what waited too long; drop needless copies.
 
-    def _go_offline(self, exc: BaseException) -> None:
+        Returns whether the client still holds records it has not settled.
+        """
+        with self._route:
+            told = (
+                self._go_offline(None)
+                if self._inflight.overdue(self.settings.delivery_timeout_s)
+                else []
+            )
+            busy = not self._inflight.empty
+        _tell_spooled(told)
+        self._spool.discard(self._settlement.take_needless())
+        return busy
+
+    def _go_offline(self, exc: BaseException | None) -> list[Pending]:
+        """Under the routing lock: copy the records in doubt to the spool, in send order,
+        and spool every later event behind them. The records whose callers learn
+        ``spooled`` (to be told outside the lock)."""
+        doubtful = self._inflight.in_doubt()
+        told: list[Pending] = []
+        if doubtful:
+            try:
+                seqs = self._spool.append([p.record() for p in doubtful])
+            except ProducerError as exc_full:
+                # They stay in the client (which keeps trying) and in doubt for next time.
+                log.error("%d events in doubt could not be spooled: %s", len(doubtful), exc_full)  # noqa: TRY400
+            else:
+                told = mark_copied(doubtful, seqs, self._settlement)
+                self._drainer.wake()
+        # Spool first, then go offline: the drainer marks the publisher online whenever
+        # it finds the spool empty, so the other order lets it flip back online between.
         if self._online.is_set():
             # str(exc), not exc: a log record must not keep the exception (and through
             # its traceback, kafka-python's sockets) alive.
-            log.warning("Kafka unavailable, spooling events to %s: %s", self._spool.path, str(exc))
+            reason = (
+                str(exc)
+                if exc is not None
+                else (f"no acknowledgement within {self.settings.delivery_timeout_s}s")
+            )
+            log.warning("Kafka unavailable, spooling events to %s: %s", self._spool.path, reason)
         self._online.clear()
+        return told
+
+    def _to_spool(self, record: Record) -> Delivery:
+        """Spool ``record`` (under the routing lock, in the caller's thread: a full spool
+        raises, as promised); the outcome for its callback."""
+        self._spool.append([record])
+        self._drainer.wake()
+        return Delivery(record.event_id, record.topic, spooled=True)
 
     # -- state and lifecycle ---------------------------------------------------------
     @property
@@ -276,8 +290,20 @@ class Publisher:
         return self._spool.rejected()
 
     def flush(self, timeout_s: float | None = None) -> None:
-        """Wait until every event handed to Kafka has an outcome (acked or spooled)."""
-        self._link.flush(timeout_s)
+        """Wait until every event handed to Kafka has an outcome (acked or spooled).
+
+        Bounded by the delivery timeout (and the drainer's look, twice a second): an
+        event not acknowledged by then is spooled.
+        """
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            with self._route:
+                if self._inflight.empty:
+                    return
+            if deadline is not None and time.monotonic() >= deadline:
+                log.warning("flush did not complete within %ss", timeout_s)
+                return
+            time.sleep(0.005)
 
     def wait_drained(self, timeout_s: float) -> bool:
         """Wait until the spool is empty (True) or ``timeout_s`` passed (False)."""
@@ -291,7 +317,12 @@ class Publisher:
         self._closed = True
         self.flush(timeout_s)
         self._drainer.stop(timeout_s)
+        # What Kafka has not acknowledged by now waits in the spool for next time.
+        with self._route:
+            told = self._go_offline(PublisherClosed("the publisher is closing"))
+        _tell_spooled(told)
         self._link.close(timeout_s)
+        self._spool.discard(self._settlement.take_needless())
         self._spool.close()
         if self._own_registry and isinstance(self._registry, RegistryClient):
             self._registry.close()
@@ -306,6 +337,13 @@ class Publisher:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _tell_spooled(told: list[Pending]) -> None:
+    """Tell each caller its event is safe in the spool (outside every lock)."""
+    for pending in told:
+        record = pending.record()
+        pending.tell(Delivery(record.event_id, record.topic, spooled=True))
 
 
 __all__ = ["Publisher"]

@@ -10,7 +10,7 @@ timeout, and every transient failure handed to the publisher, which spools the e
 
 One difference: kafka-python fails at once when no broker answers, librdkafka queues
 and retries by itself, so a publisher starting while Kafka is away spools its events
-only once they time out (``delivery_timeout_s``).
+only once they wait longer than ``delivery_timeout_s``.
 
 confluent-kafka is optional: ``pip install confluent-kafka==2.16.1``. Delivery reports
 arrive on a thread of this link that serves librdkafka's queue.
@@ -60,7 +60,6 @@ class Acked(NamedTuple):
 
 
 def _config(kafka: KafkaSettings, settings: PublisherSettings) -> dict[str, Any]:
-    delivery_ms = int(settings.delivery_timeout_s * 1000)
     config: dict[str, Any] = {
         "bootstrap.servers": kafka.bootstrap_servers,
         "client.id": kafka.client_id,
@@ -73,8 +72,9 @@ def _config(kafka: KafkaSettings, settings: PublisherSettings) -> dict[str, Any]
         "partitioner": "murmur2_random",
         "linger.ms": settings.linger_ms,
         "batch.size": settings.batch_bytes,
-        "delivery.timeout.ms": delivery_ms,
-        "request.timeout.ms": max(1000, min(30_000, delivery_ms - settings.linger_ms - 1)),
+        # 0: never give up on a record, so a partition is written in send order; the
+        # publisher enforces delivery_timeout_s itself (producers/_inflight.py says why).
+        "delivery.timeout.ms": 0,
         "reconnect.backoff.max.ms": 1000,
         "security.protocol": kafka.security_protocol,
     }

@@ -136,8 +136,8 @@ class Spool:
             return list(self._db.execute("SELECT event_id, reason FROM rejected ORDER BY seq"))
 
     # -- changing ------------------------------------------------------------------
-    def append(self, records: Sequence[Record]) -> None:
-        """Store ``records`` durably, in order; raise SpoolFull beyond the bound."""
+    def append(self, records: Sequence[Record]) -> list[int]:
+        """Store ``records`` durably, in order; their rows' ``seq``. SpoolFull beyond the bound."""
         added = sum(r.size for r in records)
         now = time.time()
         with self._mutex:
@@ -147,25 +147,47 @@ class Spool:
                     f"{self.max_bytes} bytes, and Kafka is still unreachable. Restore Kafka, "
                     "or raise LIENTHONG_PUBLISHER_SPOOL_MAX_BYTES; this event was not kept."
                 )
+            seqs: list[int] = []
             with self._transaction():
-                self._db.executemany(
-                    "INSERT INTO spool (topic, key, value, headers, event_id, size, queued_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (r.topic, r.key, r.value, _dump_headers(r.headers), r.event_id, r.size, now)
-                        for r in records
-                    ],
-                )
+                for r in records:
+                    cursor = self._db.execute(
+                        "INSERT INTO spool (topic, key, value, headers, event_id, size, queued_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            r.topic,
+                            r.key,
+                            r.value,
+                            _dump_headers(r.headers),
+                            r.event_id,
+                            r.size,
+                            now,
+                        ),
+                    )
+                    seqs.append(int(cursor.lastrowid or 0))
             for r in records:
                 self._pending[(r.topic, r.key)] += 1
             self._bytes += added
             self._count += len(records)
+        return seqs
 
     def remove(self, delivered: Sequence[Spooled]) -> None:
         """Forget records Kafka acknowledged."""
+        self.discard([s.seq for s in delivered])
+
+    def discard(self, seqs: Sequence[int]) -> None:
+        """Forget the rows ``seqs`` that are still here (a row may be dropped twice)."""
+        if not seqs:
+            return
         with self._mutex, self._transaction():
-            self._db.executemany("DELETE FROM spool WHERE seq = ?", [(s.seq,) for s in delivered])
-            self._forget(delivered)
+            gone = [
+                self._db.execute(
+                    "DELETE FROM spool WHERE seq = ? RETURNING topic, key, size", (seq,)
+                ).fetchone()
+                for seq in seqs
+            ]
+            for row in gone:
+                if row is not None:
+                    self._forget(row[0], bytes(row[1]), row[2])
 
     def reject(self, refused: Spooled, reason: str) -> None:
         """Move a record Kafka refused for good to the ``rejected`` table (kept for audit)."""
@@ -184,8 +206,8 @@ class Spool:
                     time.time(),
                 ),
             )
-            self._db.execute("DELETE FROM spool WHERE seq = ?", (refused.seq,))
-            self._forget([refused])
+            if self._db.execute("DELETE FROM spool WHERE seq = ?", (refused.seq,)).rowcount:
+                self._forget(r.topic, r.key, r.size)
 
     def close(self) -> None:
         with self._mutex:
@@ -194,14 +216,13 @@ class Spool:
             os.close(self._lock_fd)
 
     # -- internals -----------------------------------------------------------------
-    def _forget(self, gone: Sequence[Spooled]) -> None:
-        for s in gone:
-            slot = (s.record.topic, s.record.key)
-            self._pending[slot] -= 1
-            if self._pending[slot] <= 0:
-                del self._pending[slot]
-            self._bytes -= s.record.size
-            self._count -= 1
+    def _forget(self, topic: str, key: bytes, size: int) -> None:
+        slot = (topic, key)
+        self._pending[slot] -= 1
+        if self._pending[slot] <= 0:
+            del self._pending[slot]
+        self._bytes -= size
+        self._count -= 1
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)

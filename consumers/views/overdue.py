@@ -76,20 +76,24 @@ class DueIndex:
     async def rebuild(self, table: Any, still_valid: Callable[[], bool]) -> bool:
         """Read every dossier of ``table``; ``False`` if ``still_valid`` failed midway.
 
-        States written meanwhile were noted already and win over what the table read
-        returns (an iterator may see the table as it was when it started).
+        The keys are copied first and each state read when its turn comes: the rebuild
+        yields to the event loop between chunks, and the pipeline writes the table then
+        (iterating faust's memory store, a dict, across those turns raised "dictionary
+        changed size during iteration" and stopped the worker at every start, issue 17).
+        States written meanwhile were noted already and win over what the read returns.
         """
         self._due.clear()
         self._noted.clear()
         self.stale = True
         found: dict[bytes, int] = {}
-        for n, (key, raw) in enumerate(table.items()):
+        for n, key in enumerate(list(table.keys())):
             if n % SCAN_CHUNK == SCAN_CHUNK - 1:
                 await asyncio.sleep(0)
                 if not still_valid():
                     return False
+            raw = table.get(key)
             if raw is None:
-                continue
+                continue  # deleted since the copy (or a tombstone)
             due = due_candidate(loads(raw))
             if due is not None:
                 found[key] = due

@@ -62,8 +62,8 @@ from lienthong.producers import (
     PublisherSettings,
     Record,
 )
-from lienthong.producers.gateway import KeyStore
 from lienthong.registry import RegistryServer, RegistrySettings
+from lienthong.schemas.access import AccessFile, add_key, grant, save_access
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.registry_client import InMemoryRegistry
 from lienthong.settings import KafkaSettings
@@ -284,15 +284,16 @@ def bench_gateway(
     agency = f"{uuid.uuid4().int % 1000:03d}.01.01.H30"
     ensure_topics(kafka, [TopicSpec(ingress_topic(agency, "dossier.lifecycle"), 3)])
     run = f"{producer}-{workers}"
-    keys_path = home / f"keys-{run}.db"
-    keys = KeyStore(keys_path)
-    key = keys.add(agency)[1].get_secret_value()
-    keys.close()
+    agencies_path = home / f"agencies-{run}.yaml"
+    access, _, secret = add_key(AccessFile(), agency, "bench")
+    access, _ = grant(access, agency, publish=["dossier.lifecycle"])
+    save_access(agencies_path, access)
+    key = secret.get_secret_value()
     port = free_port()
     environment = os.environ | {
         "LIENTHONG_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
         "LIENTHONG_REGISTRY_URL": registry_url,
-        "LIENTHONG_GATEWAY_KEYS_PATH": str(keys_path),
+        "LIENTHONG_AGENCIES_FILE": str(agencies_path),
         "LIENTHONG_GATEWAY_IDEMPOTENCY_PATH": str(home / f"idem-{run}.db"),
         "LIENTHONG_GATEWAY_SPOOL_PATH": str(home / f"spool-{run}.db"),
         "LIENTHONG_GATEWAY_PRODUCER": producer,

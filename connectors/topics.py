@@ -7,6 +7,7 @@
     lienthong.sub.<subscriber>                per-subscriber topics filled by routing rules
     lienthong.sub.<group>.deadletter          a subscriber's own dead letters
     lienthong.deadletter.replayed             compacted ledger of dead letters replayed
+    lienthong.audit                           the security feed (refusals, admin actions)
 
 Names are pure functions; :func:`axis_topics` lists the specs the worker ensures. A
 :class:`TopicLayout` with another prefix gives a whole second axis on one cluster (each
@@ -56,6 +57,11 @@ class TopicLayout:
     def deadletter(self) -> str:
         """Everything the gate refused, with the reason in headers."""
         return f"{self.prefix}.deadletter"
+
+    @property
+    def audit(self) -> str:
+        """The security feed: refusals and administrative actions (append-only)."""
+        return f"{self.prefix}.audit"
 
     @property
     def replay_ledger(self) -> str:

@@ -14,6 +14,9 @@ a bound ``inc()`` costs ~1 µs against ~4 µs for ``labels(...).inc()`` (DESIGN.
     lienthong_consumer_lag{group,topic,partition}
     lienthong_broker_up
     lienthong_overdue_dossiers_total{agency}          overdue events emitted by the SLA clock
+    lienthong_security_events_total{service,action,outcome}   the audit feed, counted
+    lienthong_auth_failures_total{service,identity}   401/403 by identity ("unknown" if unproven)
+    lienthong_audit_dropped_total{service}            audit events that could not be delivered
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class AxisMetrics:
     consumer_lag: Gauge
     broker_up: Gauge
     overdue_dossiers: Counter
+    security_events: Counter
+    auth_failures: Counter
+    audit_dropped: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None) -> AxisMetrics:
@@ -99,6 +105,24 @@ class AxisMetrics:
                 "lienthong_overdue_dossiers",
                 "Dossiers that passed their legal due time without a result.",
                 ("agency",),
+                registry=reg,
+            ),
+            security_events=Counter(
+                "lienthong_security_events",
+                "Audit events: refusals and administrative actions, by service and action.",
+                ("service", "action", "outcome"),
+                registry=reg,
+            ),
+            auth_failures=Counter(
+                "lienthong_auth_failures",
+                "HTTP requests refused for identity (401/403), by the identity claimed.",
+                ("service", "identity"),
+                registry=reg,
+            ),
+            audit_dropped=Counter(
+                "lienthong_audit_dropped",
+                "Audit events lost (queue full or shutdown while Kafka was away).",
+                ("service",),
                 registry=reg,
             ),
         )

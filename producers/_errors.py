@@ -13,8 +13,7 @@
     ├── SpoolError               the on-disk spool cannot take the event
     │   ├── SpoolFull            Kafka is unreachable and the spool reached its bound
     │   └── SpoolLocked          another process is publishing through the same spool file
-    ├── PublisherClosed          publish after close()
-    └── KeyStoreError            gateway API keys: an unknown agency or key id
+    └── PublisherClosed          publish after close()
 
 Kafka and schema-registry errors are translated into these at the edge (``from exc``
 keeps the original for debugging); callers never need to import kafka-python's errors.
@@ -92,7 +91,3 @@ class SpoolLocked(SpoolError):
 
 class PublisherClosed(ProducerError):
     """The publisher was closed; create a new one."""
-
-
-class KeyStoreError(ProducerError):
-    """A gateway API key or agency does not exist."""

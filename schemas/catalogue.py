@@ -36,6 +36,7 @@ from fastavro import parse_schema
 from fastavro.validation import validate
 
 from lienthong.schemas.models import (
+    AuditEvent,
     DossierLifecycle,
     DossierProgress,
     EpidemicCaseReport,
@@ -54,6 +55,9 @@ MODELS: tuple[type[EventModel], ...] = (
     OfficialDocument,
 )
 """The event models of the catalogue, in a stable order."""
+
+AXIS_MODELS: tuple[type[EventModel], ...] = (AuditEvent,)
+"""Events the axis' own services write (the security feed); agencies never publish them."""
 
 _PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
@@ -176,6 +180,12 @@ def _entry(model: type[EventModel]) -> EventType:
 def catalogue() -> Mapping[str, EventType]:
     """Every event type, keyed by its ``event_type`` string."""
     return MappingProxyType({m.EVENT_TYPE: _entry(m) for m in MODELS})
+
+
+@cache
+def axis_catalogue() -> Mapping[str, EventType]:
+    """The axis' own event types (:data:`AXIS_MODELS`), keyed by ``event_type``."""
+    return MappingProxyType({m.EVENT_TYPE: _entry(m) for m in AXIS_MODELS})
 
 
 def event_type(name: str) -> EventType:

@@ -27,6 +27,7 @@ import pytest
 from lienthong.broker import LocalBroker, LocalCluster
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from tests.identities import Identities
 
 _startup: dict[str, float] = {}
 _KAFKA_FIXTURES = {
@@ -159,6 +160,12 @@ def schema_registry_url(kafka_settings: KafkaSettings) -> Iterator[str]:
     settings = RegistrySettings(port=0, topic=f"test._schemas.{uuid.uuid4().hex[:8]}")
     with RegistryServer(kafka_settings, settings) as registry:
         yield registry.url
+
+
+@pytest.fixture
+def identities(tmp_path: Path) -> Identities:
+    """An agencies file of this test's own (``.agency(code)`` gives a key)."""
+    return Identities(tmp_path / "agencies.yaml")
 
 
 @pytest.fixture

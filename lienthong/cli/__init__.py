@@ -11,6 +11,7 @@ import typer
 
 from lienthong.cli._agencies import agencies_app
 from lienthong.cli._app import app, run
+from lienthong.cli._audit import audit_app
 from lienthong.cli._broker import broker_app
 from lienthong.cli._connect import connect_app
 from lienthong.cli._console import console
@@ -39,6 +40,7 @@ app.command(name="worker")(worker)
 app.command(name="tail")(tail)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(routes_app, name="routes")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from rich.console import Console
 from lienthong.broker import LocalBroker
 from lienthong.connectors.topics import canonical_topic
 from lienthong.demo._feed import Feed
+from lienthong.demo._identities import write_demo_identities
 from lienthong.demo._services import Service
 from lienthong.demo.simulation import (
     CASE_AGENCIES,
@@ -23,7 +24,6 @@ from lienthong.demo.simulation import (
     FEEDBACK_AGENCY,
 )
 from lienthong.producers import Publisher, PublisherSettings
-from lienthong.producers.gateway import KeyStore
 from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
@@ -60,7 +60,7 @@ def _services(home: Path, kafka: KafkaSettings) -> list[Service]:
     env = {
         "LIENTHONG_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
         "LIENTHONG_REGISTRY_URL": URLS["registry"],
-        "LIENTHONG_GATEWAY_KEYS_PATH": str(home / "keys.sqlite3"),
+        "LIENTHONG_AGENCIES_FILE": str(home / "agencies.yaml"),
         "LIENTHONG_GATEWAY_IDEMPOTENCY_PATH": str(home / "idempotency.sqlite3"),
         "LIENTHONG_GATEWAY_SPOOL_PATH": str(home / "gateway-spool.sqlite3"),
     }
@@ -112,18 +112,19 @@ def demo(
         if started_broker:
             with console.status("Starting the Kafka broker..."):
                 broker.start()
-        gateway_key = KeyStore(home / "keys.sqlite3").add(DOSSIER_AGENCY, "demo")[1]
+        identities = write_demo_identities(home / "agencies.yaml")
         with console.status("Starting registry, worker, gateway and console..."):
             for service in services:
                 service.start()
             services[0].wait_ready()
-            with RegistryClient(URLS["registry"]) as registry:
+            admin = ("admin", identities.admin_password)
+            with RegistryClient(URLS["registry"], auth=admin) as registry:
                 for name, entry in catalogue().items():
                     registry.register(f"{canonical_topic(name)}-value", entry.schema_str)
             for service in services[1:]:
                 service.wait_ready()
         publisher = Publisher(kafka, PublisherSettings(spool_path=home / "sdk-spool.sqlite3"))
-        feed = Feed(kafka, publisher, URLS["gateway"], gateway_key.get_secret_value())
+        feed = Feed(kafka, publisher, URLS["gateway"], identities.gateway_key)
         console.print("[bold green]The axis is running.[/] Open:")
         console.print(f"  console (administrators)  {URLS['console']}")
         console.print(f"  gateway API docs          {URLS['gateway']}/docs")

@@ -6,10 +6,15 @@
 
 Checks, in order, each answered before anything is produced:
 401 no or unknown key · 413 body or batch too large · 422 invalid (every field error,
-per item) · 403 an event whose ``source_agency`` is not the key's agency · 429 over
+per item) · 403 an event whose ``source_agency`` is not the key's agency or whose type the agency
+may not publish · 429 over
 the agency's rate (``Retry-After``). A batch is all or nothing up to here: one bad item
 refuses the whole request, listing every bad item, so a client never has to work out
 which half of a batch went through.
+
+Keys, and the event types each agency may publish, come from the agencies file
+(``LIENTHONG_AGENCIES_FILE``, checked by :mod:`lienthong.auth`); every 401 and 403 is
+on the security feed.
 
 Past the checks each item has its own outcome (``produced``, ``duplicate`` of an
 earlier POST, ``spooled``, ``failed``, ``conflict``, ``busy``). The response is 200
@@ -31,6 +36,8 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
+from lienthong.audit import AuditAction, AuditSettings, AuditTrail, open_trail
+from lienthong.auth import AN_AGENCY, AccessMiddleware, Authenticator, Requirement, identity_of
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.producers._encoding import EventEncoder
 from lienthong.producers._errors import FieldError, InvalidEvent, ProducerError
@@ -43,10 +50,10 @@ from lienthong.producers.gateway._body import (
 )
 from lienthong.producers.gateway._idempotency import IdempotencyStore
 from lienthong.producers.gateway._ingest import Ingestor, ItemResult, batch_json
-from lienthong.producers.gateway._keys import KeyStore
 from lienthong.producers.gateway._ratelimit import RateLimiter
 from lienthong.producers.gateway._settings import GatewaySettings
 from lienthong.producers.gateway._sink import AioKafkaSink, PublisherSink, Sink
+from lienthong.schemas.access import AccessSettings, AccessWatcher
 from lienthong.schemas.errors import RegistryError
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
@@ -59,6 +66,12 @@ ASGIApp = Callable[
     [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
 ]
 _ROUTES = {"/v1/events", "/v1/events/batch", "/healthz", "/readyz", "/metrics"}
+_PUBLISH = frozenset({"/v1/events", "/v1/events/batch"})
+
+
+def _policy(method: str, path: str) -> Requirement | None:
+    """Publishing needs an agency's key; health, metrics and the docs are open."""
+    return AN_AGENCY if path in _PUBLISH else None
 
 
 class _Problem(Exception):
@@ -111,7 +124,7 @@ def _timed(app: ASGIApp, metrics: AxisMetrics) -> ASGIApp:
 
 
 class Gateway:
-    """The gateway's state: keys, limits, idempotency, encoder and Kafka sink."""
+    """The gateway's state: identities, limits, idempotency, encoder and Kafka sink."""
 
     def __init__(
         self,
@@ -121,11 +134,18 @@ class Gateway:
         registry: SchemaRegistry | None = None,
         sink: Sink | None = None,
         metrics: AxisMetrics | None = None,
+        access: AccessWatcher | None = None,
+        trail: AuditTrail | None = None,
     ) -> None:
         self.settings = settings
         self.metrics = metrics or AxisMetrics.create()
         self.registry = registry or RegistryClient(settings.registry_url)
-        self.keys = KeyStore(settings.keys_path)
+        self.trail = trail or open_trail(
+            "gateway", kafka, self.metrics, AuditSettings(registry_url=settings.registry_url)
+        )
+        self.auth = Authenticator(
+            access or AccessWatcher(AccessSettings().agencies_file), "gateway", self.trail
+        )
         self.limiter = RateLimiter(settings.rate_per_s, settings.burst)
         self.store = IdempotencyStore(settings.idempotency_path, ttl_s=settings.idempotency_ttl_s)
         if sink is None:
@@ -141,27 +161,17 @@ class Gateway:
     async def close(self) -> None:
         await self.sink.close()
         self.store.close()
-        self.keys.close()
+        self.trail.close()
         if isinstance(self.registry, RegistryClient):
             self.registry.close()
 
     # -- the checks ------------------------------------------------------------------
     def agency(self, request: Request) -> str:
-        presented = request.headers.get("x-api-key")
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if presented is None and scheme.lower() == "bearer":
-            presented = token
-        agency = self.keys.authenticate(presented) if presented else None
-        if agency is None:
-            raise _Problem(
-                401,
-                {
-                    "detail": "missing or invalid API key: send 'Authorization: Bearer <key>' "
-                    "(keys come from `lienthong agencies add`)"
-                },
-                {"WWW-Authenticate": "Bearer"},
-            )
-        return agency
+        """The code of the agency whose key the request carries (the middleware checked it)."""
+        identity = identity_of(request)
+        if identity is None:  # unreachable behind AccessMiddleware; fail closed anyway
+            raise _Problem(401, {"detail": "an agency's API key is needed"})
+        return identity.name
 
     async def body(self, request: Request) -> bytes:
         limit = self.settings.max_body_bytes
@@ -204,21 +214,60 @@ class Gateway:
             error="invalid_event",
         )
 
-    def authorise(self, agency: str, events: list[EventModel]) -> None:
+    def authorise(self, request: Request, agency: str, events: list[EventModel]) -> None:
+        """Each event must be the key's agency's own, of a type it may publish."""
         wrong = [
             {"index": i, "source_agency": e.envelope.source_agency}
             for i, e in enumerate(events)
             if e.envelope.source_agency != agency
         ]
         if wrong:
-            raise _Problem(
-                403,
-                {
-                    "detail": f"this key publishes for agency {agency!r} only; "
-                    "nothing was produced",
-                    "items": wrong,
-                },
+            self._refuse(
+                request,
+                agency,
+                "wrong_agency",
+                f"this key publishes for agency {agency!r} only; nothing was produced",
+                wrong,
             )
+        found = self.auth.access.current().agency(agency)
+        granted = set(found.publish) if found is not None else set()
+        ungranted = [
+            {"index": i, "event_type": e.EVENT_TYPE}
+            for i, e in enumerate(events)
+            if e.EVENT_TYPE not in granted
+        ]
+        if ungranted:
+            types = ", ".join(sorted({str(u["event_type"]) for u in ungranted}))
+            self._refuse(
+                request,
+                agency,
+                "not_granted",
+                f"agency {agency!r} may not publish {types} (grant it with "
+                f"`lienthong agencies grant {agency} --publish TYPE`); nothing was produced",
+                ungranted,
+            )
+
+    def _refuse(
+        self,
+        request: Request,
+        agency: str,
+        reason: str,
+        detail: str,
+        items: list[dict[str, object]],
+    ) -> None:
+        client = request.client.host if request.client else None
+        self.trail.record(
+            AuditAction.REQUEST_REFUSED,
+            f"agency:{agency}",
+            detail,
+            target=f"{request.method} {request.url.path}",
+            reason=reason,
+            client=client,
+            metric_identity=f"agency:{agency}",
+        )
+        raise _Problem(
+            403, {"error": "forbidden", "reason": reason, "detail": detail, "items": items}
+        )
 
     def limit(self, agency: str, count: int) -> None:
         wait = self.limiter.take(agency, count)
@@ -264,6 +313,8 @@ def create_app(
     registry: SchemaRegistry | None = None,
     sink: Sink | None = None,
     metrics: AxisMetrics | None = None,
+    access: AccessWatcher | None = None,
+    trail: AuditTrail | None = None,
 ) -> FastAPI:
     """The gateway as an ASGI app (``uvicorn`` serves it; tests may too)."""
     gw = Gateway(
@@ -272,6 +323,8 @@ def create_app(
         registry=registry,
         sink=sink,
         metrics=metrics,
+        access=access,
+        trail=trail,
     )
 
     @asynccontextmanager
@@ -303,6 +356,7 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(AccessMiddleware, authenticator=gw.auth, policy=_policy)
     app.add_middleware(_TimedMiddleware, metrics=gw.metrics)
     install_json_errors(app)  # outermost: its JSON 500s are timed as 500s too
     return app
@@ -322,7 +376,7 @@ def _routes(app: FastAPI, gw: Gateway, schemas: dict[str, Any]) -> None:
                 event = parse_single(await gw.body(request))
             except BodyInvalid as exc:
                 raise gw.invalid(exc) from exc
-            gw.authorise(agency, [event])
+            gw.authorise(request, agency, [event])
             gw.limit(agency, 1)
             results = await gw.produce([event])
         except _Problem as problem:
@@ -339,7 +393,7 @@ def _routes(app: FastAPI, gw: Gateway, schemas: dict[str, Any]) -> None:
                 events = parse_batch(gw.batch, await gw.body(request))
             except BodyInvalid as exc:
                 raise gw.invalid(exc) from exc
-            gw.authorise(agency, events)
+            gw.authorise(request, agency, events)
             gw.limit(agency, len(events))
             results = await gw.produce(events)
         except _Problem as problem:

@@ -32,10 +32,6 @@ class GatewaySettings(BaseSettings):
         validation_alias=AliasChoices("LIENTHONG_REGISTRY_URL", "registry_url"),
         description="Schema registry that assigns schema ids.",
     )
-    keys_path: Path = Field(
-        default_factory=lambda: _home() / "keys.sqlite3",
-        description="SQLite file of hashed agency API keys (`lienthong agencies ...`).",
-    )
     idempotency_path: Path = Field(
         default_factory=lambda: _home() / "idempotency.sqlite3",
         description="SQLite file of event ids already produced; share it between the "

@@ -22,10 +22,14 @@ from lienthong.schemas.models.epidemic import (
     QuarantineZoneAction,
 )
 from lienthong.schemas.models.feedback import FeedbackCase, FeedbackChannel, FeedbackStage
+from lienthong.schemas.models.security import AuditAction, AuditEvent, AuditOutcome
 from lienthong.schemas.models.violations import Violation, describe, violations
 
 __all__ = [
     "Attachment",
+    "AuditAction",
+    "AuditEvent",
+    "AuditOutcome",
     "AvroModel",
     "Confidentiality",
     "DocumentDirection",

@@ -54,7 +54,8 @@ def test_publish_sends_good_rows_and_writes_rejected_ones_with_reasons(
 
 
 def test_agencies_add_list_and_revoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LIENTHONG_GATEWAY_KEYS_PATH", str(tmp_path / "keys.db"))
+    monkeypatch.setenv("LIENTHONG_AGENCIES_FILE", str(tmp_path / "agencies.yaml"))
+    monkeypatch.setenv("LIENTHONG_AUDIT_ENABLED", "false")
     added = runner.invoke(app, ["agencies", "add", "SYT", "--label", "hospital system"])
     assert added.exit_code == 0, added.output
     key = next(line for line in added.output.splitlines() if line.startswith("lt."))
@@ -64,6 +65,18 @@ def test_agencies_add_list_and_revoke(tmp_path: Path, monkeypatch: pytest.Monkey
     assert key.split(".")[2] not in listed.output
     assert runner.invoke(app, ["agencies", "revoke-key", key_id]).exit_code == 0
     assert runner.invoke(app, ["agencies", "revoke-key", "nope"]).exit_code == 2
+    assert key.split(".")[2] not in (tmp_path / "agencies.yaml").read_text("utf-8")
+    granted = runner.invoke(app, ["agencies", "grant", "SYT", "--publish", "case.epidemic"])
+    assert granted.exit_code == 0, granted.output
+    assert "case.epidemic" in runner.invoke(app, ["agencies", "list"]).output
+    refused = runner.invoke(app, ["agencies", "grant", "SYT", "--publish", "nope"])
+    assert refused.exit_code == 2
+    assert "catalogue" in refused.output
+    made = runner.invoke(
+        app, ["agencies", "operator", "add", "root", "--role", "admin"], input="pw\npw\n"
+    )
+    assert made.exit_code == 0, made.output
+    assert "scrypt:" in (tmp_path / "agencies.yaml").read_text("utf-8")
 
 
 def test_help_teaches_with_examples() -> None:

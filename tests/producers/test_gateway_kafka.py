@@ -12,24 +12,35 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from lienthong.audit import AuditTrail, MemoryAuditSink
 from lienthong.producers import Delivery, PublishRefused, Record
-from lienthong.producers.gateway import GatewaySettings, KeyStore, create_app
+from lienthong.producers.gateway import GatewaySettings, create_app
 from lienthong.producers.gateway._sink import AioKafkaSink
+from lienthong.schemas.access import load_access, revoke_key, save_access
 from lienthong.settings import KafkaSettings
+from tests.identities import Identities
 from tests.producers.conftest import consume, end_offsets, make_topic, new_agency
 from tests.producers.events import dossier, dossier_json
 
 
 class Setup:
-    def __init__(self, client: TestClient, keys: KeyStore, kafka: KafkaSettings) -> None:
+    def __init__(
+        self,
+        client: TestClient,
+        identities: Identities,
+        kafka: KafkaSettings,
+        audit: MemoryAuditSink | None = None,
+    ) -> None:
         self.client = client
         self.kafka = kafka
+        self.identities = identities
+        self.audit = audit or MemoryAuditSink()
         self.agency = new_agency()
         self.other = new_agency()
         self.topic = make_topic(kafka, self.agency)
         self.other_topic = make_topic(kafka, self.other)
-        self.key = keys.add(self.agency)[1].get_secret_value()
-        self.other_key = keys.add(self.other)[1].get_secret_value()
+        self.key = identities.agency(self.agency)
+        self.other_key = identities.agency(self.other)
 
     def post(self, path: str, body: Any, key: str | None = None) -> Any:
         headers = {"Authorization": f"Bearer {key or self.key}"} if key != "" else {}
@@ -39,13 +50,22 @@ class Setup:
         return end_offsets(self.kafka, self.topic) + end_offsets(self.kafka, self.other_topic)
 
 
+def _app(
+    kafka: KafkaSettings, settings: GatewaySettings, identities: Identities, audit: MemoryAuditSink
+) -> TestClient:
+    trail = AuditTrail("gateway", audit)
+    return TestClient(create_app(kafka, settings, access=identities.watcher(), trail=trail))
+
+
 @pytest.fixture
 def gateway(
-    tmp_path: Path, kafka_settings: KafkaSettings, schema_registry_url: str
+    tmp_path: Path,
+    kafka_settings: KafkaSettings,
+    schema_registry_url: str,
+    identities: Identities,
 ) -> Iterator[Setup]:
     settings = GatewaySettings(
         registry_url=schema_registry_url,
-        keys_path=tmp_path / "keys.db",
         idempotency_path=tmp_path / "idem.db",
         rate_per_s=50,
         burst=100,
@@ -53,10 +73,9 @@ def gateway(
         max_body_bytes=64 * 1024,
         delivery_timeout_s=10,
     )
-    keys = KeyStore(settings.keys_path)
-    with TestClient(create_app(kafka_settings, settings)) as client:
-        yield Setup(client, keys, kafka_settings)
-    keys.close()
+    audit = MemoryAuditSink()
+    with _app(kafka_settings, settings, identities, audit) as client:
+        yield Setup(client, identities, kafka_settings, audit)
 
 
 def test_a_valid_event_is_produced_and_its_offset_returned(gateway: Setup) -> None:
@@ -76,7 +95,9 @@ def test_missing_or_wrong_key_is_401_and_nothing_is_produced(gateway: Setup) -> 
     assert gateway.post("/v1/events", body, key="").status_code == 401
     wrong = gateway.post("/v1/events", body, key=gateway.key + "x")
     assert wrong.status_code == 401
-    assert wrong.headers["WWW-Authenticate"] == "Bearer"
+    assert wrong.headers["WWW-Authenticate"].startswith("Bearer")
+    assert wrong.json()["reason"] == "bad_credentials"
+    assert [e.reason for e in gateway.audit.events] == ["no_credentials", "bad_credentials"]
     assert gateway.produced() == 0
 
 
@@ -88,6 +109,30 @@ def test_a_key_of_agency_a_publishing_as_b_is_403(gateway: Setup) -> None:
     batch = {"events": [dossier_json(dossier(agency=gateway.agency)), as_other]}
     assert gateway.post("/v1/events/batch", batch).status_code == 403
     assert gateway.produced() == 0
+    refused = [e for e in gateway.audit.events if e.reason == "wrong_agency"]
+    assert len(refused) == 2
+    assert refused[0].actor == f"agency:{gateway.agency}"
+
+
+def test_an_event_type_the_agency_may_not_publish_is_403(gateway: Setup) -> None:
+    narrow = new_agency()
+    key = gateway.identities.agency(narrow, publish=["case.feedback"])
+    response = gateway.post("/v1/events", dossier_json(dossier(agency=narrow)), key=key)
+    assert response.status_code == 403
+    assert response.json()["reason"] == "not_granted"
+    assert "lienthong agencies grant" in response.json()["detail"]
+    assert gateway.audit.events[-1].reason == "not_granted"
+
+
+def test_a_revoked_key_is_refused_on_the_next_request(gateway: Setup) -> None:
+    body = dossier_json(dossier(agency=gateway.agency))
+    assert gateway.post("/v1/events", body).status_code == 200
+    access = load_access(gateway.identities.path)
+    key_id = gateway.key.split(".")[1]
+    save_access(gateway.identities.path, revoke_key(access, key_id)[0])
+    again = gateway.post("/v1/events", dossier_json(dossier(agency=gateway.agency)))
+    assert again.status_code == 401
+    assert gateway.audit.events[-1].action.value == "AUTH_FAILED"
 
 
 def test_an_invalid_event_is_422_listing_every_field_error(gateway: Setup) -> None:
@@ -158,18 +203,19 @@ def test_operations_endpoints(gateway: Setup) -> None:
 
 
 def test_the_kafka_python_producer_with_its_spool_serves_the_gateway_too(
-    tmp_path: Path, kafka_settings: KafkaSettings, schema_registry_url: str
+    tmp_path: Path,
+    kafka_settings: KafkaSettings,
+    schema_registry_url: str,
+    identities: Identities,
 ) -> None:
     settings = GatewaySettings(
         registry_url=schema_registry_url,
-        keys_path=tmp_path / "keys.db",
         idempotency_path=tmp_path / "idem.db",
         spool_path=tmp_path / "spool.db",
         producer="kafka-python",
     )
-    keys = KeyStore(settings.keys_path)
-    with TestClient(create_app(kafka_settings, settings)) as client:
-        setup = Setup(client, keys, kafka_settings)
+    with _app(kafka_settings, settings, identities, MemoryAuditSink()) as client:
+        setup = Setup(client, identities, kafka_settings)
         events = [dossier_json(dossier(f"H30-K-{n}", agency=setup.agency)) for n in range(5)]
         first = setup.post("/v1/events/batch", {"events": events})
         assert first.status_code == 200, first.text
@@ -178,7 +224,6 @@ def test_the_kafka_python_producer_with_its_spool_serves_the_gateway_too(
         assert [r["status"] for r in again.json()["results"]] == ["duplicate"] * 5
         assert client.get("/readyz").json()["kafka"] is True
         assert setup.produced() == 5
-    keys.close()
 
 
 def _metric(text: str, sample: str) -> float:
@@ -233,9 +278,7 @@ def test_a_record_too_large_for_a_request_is_refused_alone(
     # Reachable when an operator raises max_body_bytes past Kafka's 1 MiB request: the
     # broker would fail the whole batch, so the sink refuses that record by itself.
     topic = make_topic(kafka_settings, agency)
-    settings = GatewaySettings(
-        keys_path=tmp_path / "keys.db", idempotency_path=tmp_path / "idem.db"
-    )
+    settings = GatewaySettings(idempotency_path=tmp_path / "idem.db")
     sink = AioKafkaSink(kafka_settings, settings)
     records = [
         Record(topic, b"H30-BIG", b"first", [], "e1"),

@@ -1,46 +1,15 @@
-"""The gateway's keys, rate limits and idempotency store, without HTTP or Kafka."""
+"""The gateway's rate limits and idempotency store, without HTTP or Kafka."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from fastapi.responses import JSONResponse
 
-from lienthong.producers import KeyStoreError
-from lienthong.producers.gateway import IdempotencyStore, KeyStore, RateLimiter
+from lienthong.producers.gateway import IdempotencyStore, RateLimiter
 from lienthong.producers.gateway._idempotency import ClaimState, Position
 from lienthong.producers.gateway._ingest import ItemResult, batch_json
-
-
-def test_a_key_authenticates_its_agency_and_is_stored_hashed(tmp_path: Path) -> None:
-    store = KeyStore(tmp_path / "keys.db")
-    key, secret = store.add("000.00.00.H30", "one-stop shop")
-    plain = secret.get_secret_value()
-    assert plain not in repr(secret)
-    assert store.authenticate(plain) == "000.00.00.H30"
-    assert store.authenticate(plain + "x") is None
-    assert store.authenticate("lt.unknown.secret") is None
-    assert store.authenticate("garbage") is None
-    store.close()
-    raw = (tmp_path / "keys.db").read_bytes()
-    assert plain.split(".")[2].encode() not in raw
-    digest = sqlite3.connect(tmp_path / "keys.db").execute("SELECT digest FROM api_keys").fetchone()
-    assert len(digest[0]) == 64
-    assert key.active
-
-
-def test_a_revoked_key_is_refused_at_once(tmp_path: Path) -> None:
-    store = KeyStore(tmp_path / "keys.db")
-    key, secret = store.add("SYT")
-    revoked = store.revoke(key.key_id)
-    assert not revoked.active
-    assert store.authenticate(secret.get_secret_value()) is None
-    assert [k.key_id for k in store.keys("SYT")] == [key.key_id]
-    with pytest.raises(KeyStoreError, match="no API key"):
-        store.revoke("nope")
-    store.close()
 
 
 def test_the_token_bucket_allows_the_burst_then_the_rate() -> None:

@@ -1,0 +1,54 @@
+"""Identities for tests: an agencies file in a temporary folder, filled on demand."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+from lienthong.schemas.access import (
+    AccessFile,
+    AccessWatcher,
+    Role,
+    add_key,
+    ensure_agency,
+    grant,
+    load_access,
+    save_access,
+    set_operator,
+)
+from lienthong.schemas.catalogue import catalogue
+
+
+class Identities:
+    """The agencies file a test's services read; each call adds an identity to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.exists():
+            save_access(path, AccessFile())
+
+    def agency(
+        self,
+        code: str,
+        publish: Iterable[str] | None = None,
+        subscribe: Iterable[str] = (),
+    ) -> str:
+        """A new API key of agency ``code`` (added, by default granted every event type)."""
+        access = load_access(self.path)
+        access, _ = ensure_agency(access, code)
+        wanted = list(catalogue()) if publish is None else list(publish)
+        access, _ = grant(access, code, publish=wanted, subscribe=list(subscribe))
+        access, _, secret = add_key(access, code, "test")
+        save_access(self.path, access)
+        return secret.get_secret_value()
+
+    def operator(self, name: str, *roles: Role) -> str:
+        """The password of a new operator ``name`` with ``roles``."""
+        password = secrets.token_urlsafe(12)
+        access, _ = set_operator(load_access(self.path), name, list(roles), password)
+        save_access(self.path, access)
+        return password
+
+    def watcher(self) -> AccessWatcher:
+        return AccessWatcher(self.path)

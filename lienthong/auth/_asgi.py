@@ -19,17 +19,13 @@ from lienthong.auth._authenticator import Authenticator, Decision, Denied, Reque
 from lienthong.auth._policy import Policy
 from lienthong.auth._sessions import Session
 from lienthong.schemas.access import Identity
+from lienthong.web import Renderer, error_body, request_id
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-Render = Callable[[Denied], dict[str, Any]]
-
-
-def default_render(denied: Denied) -> dict[str, Any]:
-    return denied.body
 
 
 class AccessMiddleware:
@@ -40,7 +36,7 @@ class AccessMiddleware:
         app: ASGIApp,
         authenticator: Authenticator,
         policy: Policy,
-        render: Render = default_render,
+        render: Renderer = error_body,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
@@ -53,7 +49,9 @@ class AccessMiddleware:
             return
         decision = await self._decide(scope)
         if isinstance(decision, Denied):
-            await _answer(send, decision, self.render(decision))
+            body = self.render(decision.status, decision.error, decision.detail, request_id(scope))
+            body.setdefault("reason", decision.reason)
+            await _answer(send, decision, body)
             return
         state = scope.setdefault("state", {})
         state["identity"] = decision.identity

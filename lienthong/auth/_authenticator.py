@@ -63,10 +63,14 @@ class Denied:
     headers: dict[str, str] = field(default_factory=dict)
 
     @property
+    def error(self) -> str:
+        """The stable error id (as :mod:`lienthong.web` names statuses)."""
+        return "unauthenticated" if self.status == 401 else "forbidden"
+
+    @property
     def body(self) -> dict[str, str]:
-        """The JSON answer: ``error`` (stable), ``reason`` (stable), ``detail`` (for people)."""
-        error = "unauthenticated" if self.status == 401 else "forbidden"
-        return {"error": error, "reason": self.reason, "detail": self.detail}
+        """The JSON answer: ``error`` and ``reason`` (stable ids), ``detail`` (for people)."""
+        return {"error": self.error, "reason": self.reason, "detail": self.detail}
 
 
 Decision = Allowed | Denied

@@ -71,7 +71,7 @@ _PUBLISH = frozenset({"/v1/events", "/v1/events/batch"})
 
 def _policy(method: str, path: str) -> Requirement | None:
     """Publishing needs an agency's key; health, metrics and the docs are open."""
-    return AN_AGENCY if path in _PUBLISH else None
+    return AN_AGENCY if method == "POST" and path in _PUBLISH else None
 
 
 class _Problem(Exception):
@@ -265,9 +265,7 @@ class Gateway:
             client=client,
             metric_identity=f"agency:{agency}",
         )
-        raise _Problem(
-            403, {"error": "forbidden", "reason": reason, "detail": detail, "items": items}
-        )
+        raise _Problem(403, {"reason": reason, "detail": detail, "items": items})
 
     def limit(self, agency: str, count: int) -> None:
         wait = self.limiter.take(agency, count)

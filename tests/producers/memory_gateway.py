@@ -12,10 +12,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from lienthong.audit import AuditTrail, MemoryAuditSink
 from lienthong.producers import Delivery, Record
-from lienthong.producers.gateway import GatewaySettings, KeyStore, create_app
+from lienthong.producers.gateway import GatewaySettings, create_app
 from lienthong.schemas.registry_client import InMemoryRegistry
 from lienthong.settings import KafkaSettings
+from tests.identities import Identities
 from tests.producers.events import AGENCY
 
 
@@ -49,15 +51,20 @@ class MemoryGateway:
 
 @contextmanager
 def memory_gateway(folder: Path, **settings: object) -> Iterator[MemoryGateway]:
-    """A gateway app on ``folder``'s key and idempotency files, with a key for AGENCY."""
+    """A gateway app on ``folder``'s agencies and idempotency files, with a key for AGENCY."""
     config = GatewaySettings(
-        keys_path=folder / "keys.db",
         idempotency_path=folder / "idem.db",
         **settings,  # type: ignore[arg-type]
     )
-    keys = KeyStore(config.keys_path)
-    key = keys.add(AGENCY)[1].get_secret_value()
-    keys.close()
+    identities = Identities(folder / "agencies.yaml")
+    key = identities.agency(AGENCY)
     sink = MemorySink()
-    app = create_app(KafkaSettings(), config, registry=InMemoryRegistry(), sink=sink)
+    app = create_app(
+        KafkaSettings(),
+        config,
+        registry=InMemoryRegistry(),
+        sink=sink,
+        access=identities.watcher(),
+        trail=AuditTrail("gateway", MemoryAuditSink()),
+    )
     yield MemoryGateway(app, sink, key)

@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 from kafka import KafkaProducer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
 
 from bench._common import free_port, interpreter, local_kafka
 from lienthong.connectors import pg_tables
@@ -34,11 +34,11 @@ from lienthong.connectors.positions import read_position
 from lienthong.connectors.runtime import Runner, parse_config
 from lienthong.connectors.stream import EventStream
 from lienthong.connectors.topics import ingress_topic
+from lienthong.demo.simulation import dossier_payload
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings
-from tests.connectors.conftest import dossier_payload
 
 AGENCY = "000.00.00.H30"
 STEPS = 4  # events per dossier

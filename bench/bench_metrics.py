@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
 
 from bench._common import interpreter, rates
 from lienthong.connectors.topics import TopicLayout

@@ -301,7 +301,7 @@ def bench_gateway(
         "LIENTHONG_GATEWAY_BURST": "1000000",
         "LIENTHONG_GATEWAY_MAX_BATCH": str(BATCH),
     }
-    command = [sys.executable, "-c", "from lienthong.cli import main; main()", "gateway"]
+    command = [sys.executable, "-P", "-c", "from lienthong.cli import main; main()", "gateway"]
     options = ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     # cwd: not the repository, whose lienthong/ folder would shadow the installed package.
     child = subprocess.Popen([*command, *options], env=environment, cwd=home)

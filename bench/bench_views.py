@@ -20,7 +20,7 @@ for (b) alike. A faust app's start (group join, faust's 2 s wait before subscrib
 table recovery) is a one-off cost of several seconds that would otherwise dominate a
 20,000-event run; the rates including it are printed too.
 
-    .venv/bin/python -m bench.bench_views [N] [--memory]
+    .venv/bin/python bench/bench_views.py [N] [--memory]
 """
 
 from __future__ import annotations
@@ -37,20 +37,22 @@ from typing import Any
 import faust
 from aiokafka import AIOKafkaProducer
 
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
+
 from bench._common import fresh_axis, interpreter, raw_consume_rate, run_on_local_axis
-from lienthong._json import dumps, loads
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers._kafka import aiokafka_producer
+from lienthong.consumers.state_json import dumps, loads
 from lienthong.consumers.views import views_of
 from lienthong.consumers.views.entities import APPLIERS
 from lienthong.consumers.worker import WorkerSettings, create_worker
+from lienthong.demo.simulation import DOSSIER_AGENCY, dossier_events
 from lienthong.producers import EventEncoder
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings
-from tests.consumers.day import DOSSIER_AGENCY, dossier_events
 
 PARTITIONS = 3
 Rec = tuple[str, bytes, bytes, list[tuple[str, bytes]]]

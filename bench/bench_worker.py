@@ -7,7 +7,7 @@ registry, publishes N realistic dossier events to one ingress topic, then measur
 2. the worker (one process, in this process): from start until all N events are in the
    subscriber topic (decode, rules, entity table, canonical topic, route on headers).
 
-    .venv/bin/python -m bench.bench_worker [N]
+    .venv/bin/python bench/bench_worker.py [N]
 """
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
+
 from bench._common import fresh_axis, interpreter, raw_consume_rate, run_on_local_axis
 from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
 from lienthong.consumers.worker import WorkerSettings, create_worker
+from lienthong.demo.simulation import DOSSIER_AGENCY, dossier_events
 from lienthong.producers import EventEncoder
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings
-from tests.consumers.day import DOSSIER_AGENCY, dossier_events
 
 PARTITIONS = 3
 

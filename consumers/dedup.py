@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lienthong._json import dumps, loads
+from lienthong.consumers.state_json import dumps, loads
 
 DEFAULT_MAX_IDS = 64
 DEFAULT_MAX_AGE_MS = 7 * 86_400_000

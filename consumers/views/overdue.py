@@ -22,7 +22,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from lienthong._json import dumps, loads
+from lienthong.consumers.state_json import dumps, loads
 from lienthong.consumers.views.dossiers import (
     OVERDUE_EVENT_TYPE,
     becomes_overdue,

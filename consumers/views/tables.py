@@ -35,9 +35,9 @@ import faust
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lienthong._json import dumps, loads
 from lienthong.connectors.kafka import TopicSpec, ensure_topics
 from lienthong.connectors.topics import TopicLayout, faust_changelog
+from lienthong.consumers.state_json import dumps, loads
 from lienthong.consumers.views.dossiers import OVERDUE_EVENT_TYPE
 from lienthong.consumers.views.entities import APPLIERS, VIEW_TABLES, State
 from lienthong.consumers.views.overdue import DueIndex, OverdueScanner

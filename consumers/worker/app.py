@@ -29,7 +29,6 @@ import faust
 from aiokafka import AIOKafkaProducer
 from mode import Service
 
-from lienthong._gc import freeze_startup_objects
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers._kafka import aiokafka_producer, faust_broker, faust_credentials
 from lienthong.consumers.dedup import DedupPolicy, RecentIds
@@ -41,6 +40,7 @@ from lienthong.consumers.worker.settings import WorkerSettings
 from lienthong.consumers.worker.stages import Pipeline, RouteStage, ValidateStage
 from lienthong.consumers.worker.topics import ENTITY_TABLE, ensure_subscriber_topics, prepare
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.monitoring.process import freeze_startup_objects
 from lienthong.schemas import headers as h
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry

@@ -72,7 +72,7 @@ class WorkerSettings(BaseSettings):
     tune_gc: bool = Field(
         default=True,
         description="Freeze start-up objects out of the garbage collector and collect less "
-        "often (lienthong/_gc.py): full collections otherwise stall the stream for "
+        "often (monitoring/process.py): full collections otherwise stall the stream for "
         "~150 ms each. Turn off only when embedding the worker in another program.",
     )
     web_port: int | None = Field(

@@ -14,9 +14,7 @@ from rich.console import Console
 
 from lienthong.broker import LocalBroker
 from lienthong.connectors.topics import canonical_topic
-from lienthong.demo._feed import Feed
-from lienthong.demo._identities import write_demo_identities
-from lienthong.demo._services import Service
+from lienthong.demo import Feed, Service, write_demo_identities
 from lienthong.demo.simulation import (
     CASE_AGENCIES,
     DOCUMENT_AGENCY,

@@ -5,3 +5,9 @@ tests); :mod:`._services` starts and stops the services as child processes;
 :mod:`._feed` plays the agencies: the one-stop centre over the HTTP gateway, the others
 through the SDK, and a broken system now and then that sends bytes the gate refuses.
 """
+
+from lienthong.demo._feed import Feed
+from lienthong.demo._identities import write_demo_identities
+from lienthong.demo._services import Service
+
+__all__ = ["Feed", "Service", "write_demo_identities"]

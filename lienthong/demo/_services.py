@@ -25,7 +25,9 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        command = [sys.executable, "-c", "from lienthong.cli import main; main()", *self.args]
+        # -P: the working directory stays off sys.path (a checkout's lienthong/ would shadow
+        # the installed namespace).
+        command = [sys.executable, "-P", "-c", "from lienthong.cli import main; main()", *self.args]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command,

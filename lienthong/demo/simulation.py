@@ -182,3 +182,26 @@ def realistic_day(seed: int = 7, scale: int = 1, start: datetime = DAY) -> list[
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def dossier_payload(number: str, step: int, *, status: int = 2) -> dict[str, Any]:
+    """A dossier.lifecycle row (no envelope) as an agency system stores it (outbox, files)."""
+    previous = {2: 1, 4: 2, 9: 4, 10: 9}.get(status, 1)
+    payload: dict[str, Any] = {
+        "MaHoSo": number,
+        "TrangThaiHoSo": status,
+        "TrangThaiTruoc": previous,
+        "TenTTHC": "Đăng ký khai sinh",
+        "MaTTHC": "1.001193",
+        "ChuHoSo": "Nguyễn Văn A",
+        "LoaiDoiTuong": 1,
+        "NgayTiepNhan": "2025-03-04T01:02:03Z",
+        "NgayHenTra": "2025-03-11T10:00:00Z",
+        "DonViXuLy": "UBND xã Hoả Lựu",
+        "TrichYeuHoSo": f"step {step}",
+        "occurred_at": f"2025-03-04T{1 + step // 3600 % 20:02d}:{step // 60 % 60:02d}:"
+        f"{step % 60:02d}Z",
+    }
+    if status == 10:
+        payload["NgayTra"] = "2025-03-10T09:00:00Z"
+    return payload

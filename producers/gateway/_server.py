@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 from fastapi import FastAPI
 
-from lienthong._gc import freeze_startup_objects
+from lienthong.monitoring.process import freeze_startup_objects
 from lienthong.producers._errors import ProducerError
 from lienthong.producers.gateway._app import create_app
 from lienthong.producers.gateway._settings import GatewaySettings

@@ -26,8 +26,9 @@ import yaml
 from lienthong.connectors.local_postgres import LocalPostgres
 from lienthong.connectors.positions import read_position
 from lienthong.connectors.topics import ingress_topic
+from lienthong.demo.simulation import dossier_payload
 from lienthong.settings import KafkaSettings
-from tests.connectors.conftest import Read, dossier_payload, new_agency, pg_url, read_topic
+from tests.connectors.conftest import Read, new_agency, pg_url, read_topic
 
 TOTAL = 10_000
 AGGREGATES = 40
@@ -37,7 +38,7 @@ CLI = "from lienthong.cli import main; main()"
 def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            [sys.executable, "-c", CLI, "connect", "run", str(config)],
+            [sys.executable, "-P", "-c", CLI, "connect", "run", str(config)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

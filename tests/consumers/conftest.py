@@ -208,7 +208,7 @@ class WorkerProcess:
             "LIENTHONG_WORKER_DATA_DIR": str(log.parent / f"{log.stem}-data"),
         }
         args = [
-            sys.executable, "-c", "from lienthong.cli import main; main()", "worker",
+            sys.executable, "-P", "-c", "from lienthong.cli import main; main()", "worker",
             "--prefix", axis.layout.prefix, "--app-id", axis.app_id,
             "--store", "memory", "--partitions", str(PARTITIONS), "--log-level", "warning",
             *(["--rules", str(rules)] if rules else []), *extra,

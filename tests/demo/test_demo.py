@@ -32,7 +32,7 @@ def test_demo_serves_live_figures_within_a_minute_and_stops_cleanly(
     env = os.environ | {"LIENTHONG_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers}
     log = (tmp_path / "demo.log").open("wb")
     demo = subprocess.Popen(
-        [sys.executable, "-c", "from lienthong.cli import main; main()", "demo",
+        [sys.executable, "-P", "-c", "from lienthong.cli import main; main()", "demo",
          "--home", str(tmp_path / "home"), "--duration", "300"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

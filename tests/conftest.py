@@ -25,7 +25,9 @@ from pathlib import Path
 import pytest
 
 from lienthong.broker import LocalBroker, LocalCluster
+from lienthong.provision import AxisNames, credential_path, provision, read_credential
 from lienthong.registry import RegistryServer, RegistrySettings
+from lienthong.schemas.access import AccessFile, kafka_principal
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
 from tests.identities import Identities
 
@@ -38,6 +40,7 @@ _KAFKA_FIXTURES = {
     "cluster_settings",
     "secure_broker",
     "secure_admin_settings",
+    "secure_identities",
 }
 _CLUSTER_FIXTURES = {"kafka_cluster", "cluster_settings"}
 
@@ -148,6 +151,44 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBro
 def secure_admin_settings(secure_broker: LocalBroker) -> KafkaSettings:
     """The secured broker's super user over SCRAM (SASL_PLAINTEXT)."""
     return secure_broker.client_settings()
+
+
+SecureIdentities = Callable[..., dict[str, KafkaSettings]]
+
+
+@pytest.fixture(scope="session")
+def secure_identities(
+    secure_broker: LocalBroker, secure_admin_settings: KafkaSettings
+) -> SecureIdentities:
+    """Provision identities on ``secure_broker``; returns their client settings.
+
+    ``secure_identities(access, names, tls=False)`` gives each agency and service of
+    ``access`` (an ``AccessFile``) its SCRAM credential and ACLs for the topic names of
+    ``names`` (an ``AxisNames``; give each test its own prefix) and returns
+    ``{principal: KafkaSettings}``. Identities of other tests are left alone.
+    """
+    folder = secure_broker.shared_home / "test-credentials"
+
+    def make(
+        access: AccessFile, names: AxisNames, *, tls: bool = False
+    ) -> dict[str, KafkaSettings]:
+        provision(access, secure_admin_settings, folder, names, prune=False)
+        codes = [a.code for a in access.agencies] + [s.value for s in access.services]
+        found: dict[str, KafkaSettings] = {}
+        for code in codes:
+            principal = kafka_principal(code)
+            settings = read_credential(credential_path(folder, principal))
+            if tls:
+                settings = settings.model_copy(
+                    update={
+                        "bootstrap_servers": secure_broker.tls_bootstrap,
+                        "security_protocol": "SASL_SSL",
+                    }
+                )
+            found[principal] = settings
+        return found
+
+    return make
 
 
 @pytest.fixture(scope="session")

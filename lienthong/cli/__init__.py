@@ -18,6 +18,7 @@ from lienthong.cli._console import console
 from lienthong.cli._demo import demo
 from lienthong.cli._dlq import dlq_app
 from lienthong.cli._gateway import gateway
+from lienthong.cli._provision import explain_command, provision_command
 from lienthong.cli._publish import publish
 from lienthong.cli._registry import registry
 from lienthong.cli._routes import routes_app
@@ -30,6 +31,8 @@ app.add_typer(broker_app, name="broker")
 app.command(name="demo")(demo)
 app.command(name="publish")(publish)
 app.command(name="gateway")(gateway)
+agencies_app.command(name="provision")(provision_command)
+agencies_app.command(name="explain")(explain_command)
 app.add_typer(agencies_app, name="agencies")
 app.command(name="registry")(registry)
 app.add_typer(schemas_app, name="schemas")

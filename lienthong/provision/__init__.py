@@ -5,6 +5,16 @@ credential per agency and per service and the ACLs each may use; ``explain`` say
 an identity may do on Kafka. Credentials are written once, as ``<principal>.env`` files.
 """
 
+from lienthong.provision._acl import (
+    Acl,
+    AxisNames,
+    Operation,
+    Pattern,
+    Resource,
+    agency_acls,
+    desired_acls,
+    service_acls,
+)
 from lienthong.provision._credentials import (
     SCRAM_MECHANISM,
     credential_path,
@@ -13,12 +23,27 @@ from lienthong.provision._credentials import (
     read_credential,
     write_credential,
 )
+from lienthong.provision._kafka import KafkaAccess, ProvisionError
+from lienthong.provision._provision import ProvisionReport, explain_kafka, provision
 
 __all__ = [
     "SCRAM_MECHANISM",
+    "Acl",
+    "AxisNames",
+    "KafkaAccess",
+    "Operation",
+    "Pattern",
+    "ProvisionError",
+    "ProvisionReport",
+    "Resource",
+    "agency_acls",
     "credential_path",
     "credential_settings",
+    "desired_acls",
+    "explain_kafka",
     "new_password",
+    "provision",
     "read_credential",
+    "service_acls",
     "write_credential",
 ]

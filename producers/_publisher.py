@@ -319,7 +319,7 @@ class Publisher:
         self._drainer.stop(timeout_s)
         # What Kafka has not acknowledged by now waits in the spool for next time.
         with self._route:
-            told = self._go_offline(PublisherClosed("the publisher is closing"))
+            told = [] if self._inflight.empty else self._go_offline(PublisherClosed("closing"))
         _tell_spooled(told)
         self._link.close(timeout_s)
         self._spool.discard(self._settlement.take_needless())

@@ -8,11 +8,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from lienthong.audit import AuditAction, open_trail
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.worker import WorkerSettings
 from lienthong.provision import (
     AxisNames,
     ProvisionError,
+    ProvisionReport,
     credential_path,
     explain_kafka,
     provision,
@@ -104,6 +106,24 @@ def provision_command(admin: AdminCredential = None) -> None:
         console.print(f"+ User:{acl.principal} {acl}", highlight=False)
     summary = "changed" if report.changed else "already matched"
     console.print(f"Kafka at {settings.bootstrap_servers} {summary} {path}.")
+    _audit(settings, report, path)
+
+
+def _audit(settings: KafkaSettings, report: ProvisionReport, path: Path) -> None:
+    """Provisioning is an administrative act: it goes to the security feed."""
+    detail = (
+        f"provisioned {path}: {len(report.new_credentials)} credential(s) made, "
+        f"{len(report.removed_users)} removed, {len(report.added)} ACL(s) added, "
+        f"{len(report.removed)} removed"
+    )
+    trail = open_trail("cli", kafka=settings)
+    trail.record(AuditAction.PROVISION, f"kafka:{settings.sasl_username or 'anonymous'}", detail)
+    trail.close()
+    if not getattr(trail.sink, "delivered", 1):
+        console.print(
+            "[yellow]warning:[/] the audit topic could not be reached; this provisioning is "
+            "not in the security feed (is the schema registry running?)"
+        )
 
 
 def explain_command(

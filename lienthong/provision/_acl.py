@@ -18,6 +18,8 @@ Rules (the whole policy of the axis' Kafka side, read top to bottom):
   write dead letters;
 - the console reads every axis topic, sees every group's offsets (lag) and the
   cluster, and replays dead letters: it writes ingress and the replay ledger;
+- every service writes (and may create) the audit topic ``<prefix>.audit``, the
+  security feed; agencies never do, so no agency can forge an audit event;
 - the admin (``svc.admin``) is the broker's super user and needs no rule.
 
 Nothing here talks to Kafka: :mod:`._kafka` applies these values.
@@ -114,6 +116,11 @@ def agency_acls(agency: Agency, names: AxisNames) -> list[Acl]:
 def service_acls(service: Service, names: AxisNames) -> list[Acl]:
     """A service's rules (see the module docstring for why each is needed)."""
     who = kafka_principal(service.value)
+    audit = _rules(who, _T, _LIT, names.layout.audit, _W, _C)
+    return audit + _own_acls(service, who, names)
+
+
+def _own_acls(service: Service, who: str, names: AxisNames) -> list[Acl]:
     p = names.prefix
     ingress, events, sub = f"{p}.ingress.", f"{p}.events.", f"{p}.sub."
     deadletter = names.layout.deadletter

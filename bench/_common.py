@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import secrets
 import socket
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from lienthong.connectors.kafka import ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
 from lienthong.consumers._kafka import aiokafka_client
 from lienthong.registry import RegistryServer, RegistrySettings
+from lienthong.schemas.access import AccessFile, AccessWatcher, Role, save_access, set_operator
 from lienthong.schemas.catalogue import catalogue
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
 
@@ -74,6 +76,21 @@ def local_kafka(home: Path) -> Iterator[KafkaSettings]:
         broker.stop()
 
 
+@contextlib.contextmanager
+def bench_registry(
+    kafka: KafkaSettings, home: Path, topic: str = "bench._schemas"
+) -> Iterator[str]:
+    """A schema registry for a benchmark; its URL carries an admin's credentials."""
+    password = secrets.token_urlsafe(12)
+    access, _ = set_operator(AccessFile(), "bench", [Role.ADMIN], password)
+    path = home / "bench-agencies.yaml"
+    save_access(path, access)
+    settings = RegistrySettings(port=0, topic=topic)
+    with RegistryServer(kafka, settings, access=AccessWatcher(path)) as registry:
+        scheme, _, rest = registry.url.partition("://")
+        yield f"{scheme}://bench:{password}@{rest}"
+
+
 AxisRun = Callable[[KafkaSettings, str, Path, int], None]
 """A worker benchmark: (kafka, registry URL, scratch folder, events wanted) → prints."""
 
@@ -85,9 +102,9 @@ def run_on_local_axis(run: AxisRun, default_events: int = 20_000) -> None:
     with (
         tempfile.TemporaryDirectory() as home,
         local_kafka(Path(home)) as kafka,
-        RegistryServer(kafka, RegistrySettings(port=0, topic="bench._schemas")) as registry,
+        bench_registry(kafka, Path(home)) as registry_url,
     ):
-        run(kafka, registry.url, Path(home), wanted)
+        run(kafka, registry_url, Path(home), wanted)
 
 
 def fresh_axis(kafka: KafkaSettings, agency: str, partitions: int) -> TopicLayout:

@@ -26,7 +26,7 @@ from kafka import KafkaProducer
 
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
 
-from bench._common import free_port, interpreter, local_kafka
+from bench._common import bench_registry, free_port, interpreter, local_kafka
 from lienthong.connectors import pg_tables
 from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
 from lienthong.connectors.local_postgres import LocalPostgres
@@ -35,7 +35,6 @@ from lienthong.connectors.runtime import Runner, parse_config
 from lienthong.connectors.stream import EventStream
 from lienthong.connectors.topics import ingress_topic
 from lienthong.demo.simulation import dossier_payload
-from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings
@@ -141,15 +140,13 @@ def main() -> None:
             postgres.start()
             dsn = postgres.create_database("bench")
             url = f"postgresql://postgres@127.0.0.1:{postgres.port}/bench"
-            with RegistryServer(
-                kafka, RegistrySettings(port=0, topic="bench._schemas")
-            ) as registry:
+            with bench_registry(kafka, home) as registry_url:
                 _fill_outbox(dsn, rows)
                 topic = ingress_topic(AGENCY, "dossier.lifecycle")
                 ensure_topics(kafka, [TopicSpec(topic, 3)])
                 common: dict[str, Any] = {
                     "kafka": {"bootstrap_servers": kafka.bootstrap_servers},
-                    "registry_url": registry.url,
+                    "registry_url": registry_url,
                 }
                 outbox = {"name": "bench-outbox", "kind": "outbox", "dsn": url, "agency": AGENCY}
                 outbox_start, outbox_rate = _run(
@@ -175,7 +172,7 @@ def main() -> None:
                         return int(total[0]) if total else 0
 
                 sink_start, sink_rate = _run({**common, "connectors": [sink]}, sunk, rows)
-                records = _decoded(kafka, registry.url, topic, rows)
+                records = _decoded(kafka, registry_url, topic, rows)
                 many_rate, copy_rate = _raw_inserts(dsn, records)
                 ensure_topics(kafka, [TopicSpec(topic + ".raw", 3)])
                 producer = KafkaProducer(**producer_config(kafka))

@@ -52,7 +52,7 @@ import httpx
 from kafka import KafkaProducer
 from kafka.partitioner import Partitioner
 
-from bench._common import free_port, interpreter, local_kafka
+from bench._common import bench_registry, free_port, interpreter, local_kafka
 from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
 from lienthong.connectors.topics import ingress_topic
 from lienthong.producers import (
@@ -62,7 +62,6 @@ from lienthong.producers import (
     PublisherSettings,
     Record,
 )
-from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.access import AccessFile, add_key, grant, save_access
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.registry_client import InMemoryRegistry
@@ -433,7 +432,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; starting a local broker in {home} ...")
     with (
         local_kafka(home) as kafka,
-        RegistryServer(kafka, RegistrySettings(port=0), log_level="warning") as registry,
+        bench_registry(kafka, home) as registry_url,
     ):
         agency = "000.00.00.H30"
         typed = events(agency, args.events)
@@ -448,12 +447,12 @@ def main() -> None:
         gc.freeze()
         bench_raw(kafka, records, SDK_BATCH)  # a throwaway round: the broker's JIT warms up
         raw = _raw_and_sdk(
-            kafka, registry.url, records, typed, home, args.rounds, args.gateway_only
+            kafka, registry_url, records, typed, home, args.rounds, args.gateway_only
         )
         for producer in ("aiokafka",) if args.gateway_only else ("aiokafka", "kafka-python"):
             figures = bench_gateway(
                 kafka,
-                registry.url,
+                registry_url,
                 home,
                 producer,
                 1,

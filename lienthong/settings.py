@@ -109,3 +109,16 @@ class RegistryClientSettings(BaseSettings):
         default="http://127.0.0.1:8081",
         description="Schema registry speaking the Confluent REST API v1.",
     )
+    registry_username: str | None = Field(
+        default=None,
+        description="Operator name for registry writes (an admin of the agencies file).",
+    )
+    registry_password: SecretStr | None = Field(default=None, description="Its password.")
+
+    @property
+    def registry_auth(self) -> tuple[str, str] | None:
+        """Basic credentials for the registry, when a username is set."""
+        if self.registry_username is None:
+            return None
+        secret = self.registry_password.get_secret_value() if self.registry_password else ""
+        return (self.registry_username, secret)

@@ -24,12 +24,13 @@ from pathlib import Path
 
 import pytest
 
+from lienthong.audit import AuditTrail, MemoryAuditSink
 from lienthong.broker import LocalBroker, LocalCluster
 from lienthong.provision import AxisNames, credential_path, provision, read_credential
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.access import AccessFile, kafka_principal
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
-from tests.identities import Identities
+from tests.identities import Identities, with_credentials
 
 _startup: dict[str, float] = {}
 _KAFKA_FIXTURES = {
@@ -192,15 +193,23 @@ def secure_identities(
 
 
 @pytest.fixture(scope="session")
-def schema_registry_url(kafka_settings: KafkaSettings) -> Iterator[str]:
+def schema_registry_url(
+    kafka_settings: KafkaSettings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """Base URL of a real schema registry (ours, Confluent API) shared by the session.
 
     It runs in a thread on a free port, backed by the session's broker on a topic of
-    its own; tests sharing it should use subject names of their own.
+    its own; tests sharing it should use subject names of their own. Writes need an
+    admin, as always: the URL carries the admin's Basic credentials (httpx and
+    Confluent's clients read them from it), so registering new schemas works.
     """
+    identities = Identities(tmp_path_factory.mktemp("registry") / "agencies.yaml")
+    credentials = identities.registry_admin()
     settings = RegistrySettings(port=0, topic=f"test._schemas.{uuid.uuid4().hex[:8]}")
-    with RegistryServer(kafka_settings, settings) as registry:
-        yield registry.url
+    trail = AuditTrail("registry", MemoryAuditSink())  # tests of the feed use their own
+    server = RegistryServer(kafka_settings, settings, access=identities.watcher(), trail=trail)
+    with server as registry:
+        yield with_credentials(registry.url, credentials)
 
 
 @pytest.fixture

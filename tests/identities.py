@@ -19,6 +19,15 @@ from lienthong.schemas.access import (
 )
 from lienthong.schemas.catalogue import catalogue
 
+REGISTRY_ADMIN = ("registry-admin", "test-admin-password")
+"""The operator test fixtures' registries accept as admin (tests only)."""
+
+
+def with_credentials(url: str, credentials: tuple[str, str] = REGISTRY_ADMIN) -> str:
+    """``url`` with Basic credentials in it, as httpx and Confluent clients read them."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{credentials[0]}:{credentials[1]}@{rest}"
+
 
 class Identities:
     """The agencies file a test's services read; each call adds an identity to it."""
@@ -43,12 +52,19 @@ class Identities:
         save_access(self.path, access)
         return secret.get_secret_value()
 
-    def operator(self, name: str, *roles: Role) -> str:
+    def operator(self, name: str, *roles: Role, password: str | None = None) -> str:
         """The password of a new operator ``name`` with ``roles``."""
-        password = secrets.token_urlsafe(12)
+        password = password or secrets.token_urlsafe(12)
         access, _ = set_operator(load_access(self.path), name, list(roles), password)
         save_access(self.path, access)
         return password
+
+    def registry_admin(self) -> tuple[str, str]:
+        """:data:`REGISTRY_ADMIN`, added to this file as an admin operator."""
+        name, password = REGISTRY_ADMIN
+        if load_access(self.path).operator(name) is None:
+            self.operator(name, Role.ADMIN, password=password)
+        return REGISTRY_ADMIN
 
     def watcher(self) -> AccessWatcher:
         return AccessWatcher(self.path)

@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from lienthong.audit import audit_schema
 from lienthong.broker import LocalBroker
-from lienthong.connectors.topics import canonical_topic
+from lienthong.connectors.topics import DEFAULT_LAYOUT, canonical_topic
 from lienthong.demo import Feed, Service, write_demo_identities
 from lienthong.demo.simulation import (
     CASE_AGENCIES,
@@ -119,6 +120,7 @@ def demo(
             with RegistryClient(URLS["registry"], auth=admin) as registry:
                 for name, entry in catalogue().items():
                     registry.register(f"{canonical_topic(name)}-value", entry.schema_str)
+                registry.register(f"{DEFAULT_LAYOUT.audit}-value", audit_schema())
             for service in services[1:]:
                 service.wait_ready()
         publisher = Publisher(kafka, PublisherSettings(spool_path=home / "sdk-spool.sqlite3"))

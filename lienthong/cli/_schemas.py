@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lienthong.connectors.topics import canonical_topic
+from lienthong.audit import AuditEvent, audit_schema
+from lienthong.connectors.topics import DEFAULT_LAYOUT, canonical_topic
 from lienthong.schemas.catalogue import by_full_name, catalogue
 from lienthong.schemas.errors import RegistryRequestError
 from lienthong.schemas.registry_client import RegistryClient
@@ -41,7 +42,8 @@ SubjectOption = Annotated[
 
 
 def _client(url: str | None) -> RegistryClient:
-    return RegistryClient(url or RegistryClientSettings().registry_url)
+    settings = RegistryClientSettings()
+    return RegistryClient(url or settings.registry_url, auth=settings.registry_auth)
 
 
 def subject_for(event_type: str) -> str:
@@ -67,12 +69,19 @@ def _subject_of_file(schema: dict[str, Any], subject: str | None) -> str:
 
 @schemas_app.command("register")
 def register(registry: RegistryOption = None) -> None:
-    """Register every event type of the catalogue under its canonical topic's subject."""
+    """Register every event type of the catalogue under its canonical topic's subject,
+    and the security feed's contract under the audit topic's.
+
+    New schemas need an admin operator: set LIENTHONG_REGISTRY_USERNAME and
+    LIENTHONG_REGISTRY_PASSWORD (see `lienthong agencies operator add`).
+    """
     table = Table("event type", "subject", "id")
     with _client(registry) as client:
         for name, entry in catalogue().items():
             subject = subject_for(name)
             table.add_row(name, subject, str(client.register(subject, entry.schema_str)))
+        audit = f"{DEFAULT_LAYOUT.audit}-value"
+        table.add_row(AuditEvent.EVENT_TYPE, audit, str(client.register(audit, audit_schema())))
     console.print(table)
 
 

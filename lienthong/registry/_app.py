@@ -20,8 +20,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from lienthong.audit import AuditAction
+from lienthong.auth import AccessMiddleware, Authenticator, identity_of
 from lienthong.monitoring.metrics import AxisMetrics
-from lienthong.registry._errors import InvalidSchema, SubjectNotFound
+from lienthong.registry._access import audit_write, is_admin, refuse_write, registry_policy
+from lienthong.registry._errors import Forbidden, InvalidSchema, NotFound, SubjectNotFound
 from lienthong.registry._http import (
     Handler,
     confluent_body,
@@ -146,7 +149,11 @@ async def lookup(request: Request) -> Response:
 async def delete_subject(request: Request) -> Response:
     subject, permanent = request.path_params["subject"], flag(request, "permanent")
     service = _service(request)
-    return reply(request, await _call(lambda: service.delete_subject(subject, permanent=permanent)))
+    deleted = await _call(lambda: service.delete_subject(subject, permanent=permanent))
+    how = "permanently" if permanent else "softly"
+    detail = f"subject {subject} deleted {how} (versions {deleted})"
+    audit_write(request, AuditAction.SCHEMA_DELETED, detail, subject)
+    return reply(request, deleted)
 
 
 async def versions(request: Request) -> Response:
@@ -171,11 +178,27 @@ async def register(request: Request) -> Response:
         if value is not None and (not isinstance(value, int) or value < 0):
             raise InvalidSchema(f"'{name}' must be a non-negative integer")
     service = _service(request)
+    identity = identity_of(request)
+    if not is_admin(identity):
+        # Not a writer: an already-registered schema is answered as a look-up.
+        try:
+            found = await _call(lambda: service.lookup(subject, schema))
+        except NotFound:
+            found = None
+        if found is None or wanted_id is not None or wanted_version is not None:
+            refuse_write(request, subject)
+            raise Forbidden(
+                f"registering a new schema under {subject} needs an operator with role "
+                "admin (send Basic credentials); an existing schema is looked up freely"
+            )
+        return reply(request, {"id": found.id})
     schema_id = await _call(
         lambda: service.register(
             subject, schema, schema_id=wanted_id or None, version=wanted_version or None
         )
     )
+    detail = f"schema id {schema_id} registered under {subject}"
+    audit_write(request, AuditAction.SCHEMA_REGISTERED, detail, subject)
     return reply(request, {"id": schema_id})
 
 
@@ -209,6 +232,8 @@ async def delete_version(request: Request) -> Response:
     permanent = flag(request, "permanent")
     service = _service(request)
     deleted = await _call(lambda: service.delete_version(subject, version, permanent=permanent))
+    detail = f"version {deleted} of {subject} deleted{' permanently' if permanent else ''}"
+    audit_write(request, AuditAction.SCHEMA_DELETED, detail, subject)
     return reply(request, deleted)
 
 
@@ -237,12 +262,15 @@ async def compatibility(request: Request) -> Response:
 async def config(request: Request) -> Response:
     subject = request.path_params.get("subject")
     service = _service(request)
+    scope = subject or "(global)"
     if request.method == "PUT":
         body = await read_body(request)
         level = await _call(lambda: service.set_config(subject, body.get("compatibility")))
+        _audit_config(request, f"compatibility of {scope} set to {level}", scope)
         return reply(request, {"compatibility": level})
     if request.method == "DELETE":
         previous = await _call(lambda: service.delete_config(subject))
+        _audit_config(request, f"compatibility of {scope} reset (was {previous})", scope)
         return reply(request, {"compatibilityLevel": previous})
     to_global = flag(request, "defaultToGlobal")
     level = await _call(lambda: service.get_config(subject, default_to_global=to_global))
@@ -256,12 +284,19 @@ async def mode(request: Request) -> Response:
         body = await read_body(request)
         force = flag(request, "force")
         new = await _call(lambda: service.set_mode(subject, body.get("mode"), force=force))
+        _audit_config(request, f"mode of {subject or '(global)'} set to {new}", subject or "")
         return reply(request, {"mode": new})
     if request.method == "DELETE" and subject is not None:
-        return reply(request, {"mode": await _call(lambda: service.delete_mode(subject))})
+        previous = await _call(lambda: service.delete_mode(subject))
+        _audit_config(request, f"mode of {subject} reset (was {previous})", subject)
+        return reply(request, {"mode": previous})
     to_global = flag(request, "defaultToGlobal")
     current = await _call(lambda: service.get_mode(subject, default_to_global=to_global))
     return reply(request, {"mode": current})
+
+
+def _audit_config(request: Request, detail: str, target: str) -> None:
+    audit_write(request, AuditAction.COMPATIBILITY_CHANGED, detail, target)
 
 
 _SUBJECT = "/subjects/{subject}"
@@ -310,8 +345,31 @@ def _instrumented(metrics: AxisMetrics) -> Middleware:
     return Middleware(BaseHTTPMiddleware, dispatch=count)
 
 
-def create_app(service: RegistryService, metrics: AxisMetrics | None = None) -> Starlette:
-    """The HTTP application serving ``service``, with ``/metrics`` on ``metrics``."""
+def _guarded(authenticator: Authenticator | None, anonymous_reads: bool) -> list[Middleware]:
+    if authenticator is None:
+        return []
+    return [
+        Middleware(
+            AccessMiddleware,
+            authenticator=authenticator,
+            policy=registry_policy(anonymous_reads),
+            render=confluent_body,
+        )
+    ]
+
+
+def create_app(
+    service: RegistryService,
+    metrics: AxisMetrics | None = None,
+    *,
+    authenticator: Authenticator | None = None,
+    anonymous_reads: bool = True,
+) -> Starlette:
+    """The HTTP application serving ``service``, with ``/metrics`` on ``metrics``.
+
+    Without an ``authenticator`` nothing is checked (an embedded registry in a test of
+    something else); every server the CLI starts has one (:class:`RegistryServer`).
+    """
     metrics = metrics or AxisMetrics.create()
     routes = [Route(path, translating(h), methods=methods) for path, h, methods in _ROUTES]
 
@@ -324,8 +382,13 @@ def create_app(service: RegistryService, metrics: AxisMetrics | None = None) -> 
         routes=routes,
         exception_handlers={HTTPException: http_error},
         # JsonErrors outermost: a bug answers a JSON 500 with a request id, counted too.
-        middleware=[Middleware(JsonErrors, render=confluent_body), _instrumented(metrics)],
+        middleware=[
+            Middleware(JsonErrors, render=confluent_body),
+            _instrumented(metrics),
+            *_guarded(authenticator, anonymous_reads),
+        ],
     )
     app.state.service = service
+    app.state.trail = authenticator.trail if authenticator is not None else None
     app.state.metrics = metrics
     return app

@@ -6,6 +6,7 @@ standard clients recognise them::
 
     RegistryError                       base; carries http_status and error_code
     ├── BadRequest                      400    the body is not JSON, or not an object
+    ├── Forbidden                       40301  a write that needs an admin operator
     ├── NotAcceptable                   406    no response media type the client accepts
     ├── UnsupportedMediaType            415    a request body type Confluent refuses too
     ├── NotFound                        404
@@ -46,6 +47,13 @@ class BadRequest(RegistryError):
 
     http_status = 400
     error_code = 400
+
+
+class Forbidden(RegistryError):
+    """The caller may read but not write (a new schema needs an admin operator)."""
+
+    http_status = 403
+    error_code = 40301
 
 
 class NotAcceptable(RegistryError):

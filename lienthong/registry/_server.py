@@ -17,13 +17,18 @@ from typing import Any
 
 import uvicorn
 
+from lienthong.audit import AuditSettings, AuditTrail, KafkaAuditSink, MemoryAuditSink
+from lienthong.auth import Authenticator
+from lienthong.connectors.topics import TopicLayout
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.registry._access import InProcessRegistry
 from lienthong.registry._app import create_app
 from lienthong.registry._errors import RegistryError
 from lienthong.registry._http import confluent_body
 from lienthong.registry._kafka_store import KafkaStore
 from lienthong.registry._service import RegistryService
 from lienthong.registry._settings import RegistrySettings
+from lienthong.schemas.access import AccessSettings, AccessWatcher
 from lienthong.settings import KafkaSettings
 from lienthong.web import JsonErrorProtocol
 
@@ -47,6 +52,8 @@ class RegistryServer:
         *,
         log_level: str = "warning",
         metrics: AxisMetrics | None = None,
+        access: AccessWatcher | None = None,
+        trail: AuditTrail | None = None,
     ) -> None:
         self.kafka = kafka or KafkaSettings()
         self.metrics = metrics or AxisMetrics.create()
@@ -58,11 +65,32 @@ class RegistryServer:
             timeout_s=self.settings.timeout_s,
         )
         self.service = RegistryService(self.store, self.settings.compatibility)
+        self.trail = trail or self._trail()
+        self.authenticator = Authenticator(
+            access or AccessWatcher(AccessSettings().agencies_file),
+            "registry",
+            self.trail,
+            challenge='Basic realm="lienthong-registry", Bearer realm="lienthong"',
+        )
         self._log_level = log_level
         self._socket: socket.socket | None = None
         self._bound_port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+
+    def _trail(self) -> AuditTrail:
+        """The registry's own audit feed; it registers the audit schema in-process."""
+        audit = AuditSettings()
+        if not audit.enabled:
+            return AuditTrail("registry", MemoryAuditSink(), self.metrics)
+        service = self.service
+        sink = KafkaAuditSink(
+            self.kafka,
+            lambda: InProcessRegistry(service),
+            layout=TopicLayout(audit.topic_prefix),
+            on_drop=lambda n: self.metrics.audit_dropped.labels("registry").inc(n),
+        )
+        return AuditTrail("registry", sink, self.metrics)
 
     @property
     def port(self) -> int:
@@ -92,7 +120,12 @@ class RegistryServer:
             self._close()
             raise
         config = uvicorn.Config(
-            create_app(self.service, self.metrics),
+            create_app(
+                self.service,
+                self.metrics,
+                authenticator=self.authenticator,
+                anonymous_reads=self.settings.anonymous_reads,
+            ),
             log_level=self._log_level,
             access_log=access_log,
             lifespan="off",
@@ -148,6 +181,7 @@ class RegistryServer:
         self._close()
 
     def _close(self) -> None:
+        self.trail.close()  # before the store: the feed may still register its schema
         self.store.stop()
         if self._socket is not None:
             self._socket.close()

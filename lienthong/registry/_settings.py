@@ -38,6 +38,11 @@ class RegistrySettings(BaseSettings):
         default=CompatibilityLevel.BACKWARD,
         description="Global compatibility level until one is set through PUT /config.",
     )
+    anonymous_reads: bool = Field(
+        default=True,
+        description="Serve reads (schemas, subjects, look-ups) without credentials; writes "
+        "always need an admin operator from the agencies file (LIENTHONG_AGENCIES_FILE).",
+    )
     timeout_s: float = Field(
         default=15.0,
         gt=0,

@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from lienthong.audit import AuditTrail, MemoryAuditSink
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.settings import KafkaSettings
+from tests.identities import REGISTRY_ADMIN, Identities
 
 StartRegistry = Callable[..., RegistryServer]
 V1_JSON = "application/vnd.schemaregistry.v1+json"
@@ -33,13 +35,25 @@ def registry_topic(unique_topic: Callable[[str], str]) -> str:
 
 
 @pytest.fixture
-def start_registry(kafka_settings: KafkaSettings, registry_topic: str) -> Iterator[StartRegistry]:
-    """Start registry servers (HTTP on a free port, in a thread); all stop at teardown."""
-    servers: list[RegistryServer] = []
+def start_registry(
+    kafka_settings: KafkaSettings, registry_topic: str, identities: Identities
+) -> Iterator[StartRegistry]:
+    """Start registry servers (HTTP on a free port, in a thread); all stop at teardown.
 
-    def start(topic: str | None = None, **settings: Any) -> RegistryServer:
+    They read the test's agencies file, in which REGISTRY_ADMIN is an admin, and keep
+    their audit feed in memory (``audit=`` to look at it).
+    """
+    servers: list[RegistryServer] = []
+    identities.registry_admin()
+
+    def start(
+        topic: str | None = None, audit: MemoryAuditSink | None = None, **settings: Any
+    ) -> RegistryServer:
         config = RegistrySettings(port=0, topic=topic or registry_topic, **settings)
-        server = RegistryServer(kafka_settings, config).start()
+        trail = AuditTrail("registry", audit or MemoryAuditSink())
+        server = RegistryServer(
+            kafka_settings, config, access=identities.watcher(), trail=trail
+        ).start()
         servers.append(server)
         return server
 
@@ -52,5 +66,7 @@ def start_registry(kafka_settings: KafkaSettings, registry_topic: str) -> Iterat
 def registry(start_registry: StartRegistry) -> Iterator[httpx.Client]:
     """An HTTP client of a fresh registry instance on a topic of its own."""
     server = start_registry()
-    with httpx.Client(base_url=server.url, timeout=30, headers={"Accept": V1_JSON}) as client:
+    with httpx.Client(
+        base_url=server.url, timeout=30, headers={"Accept": V1_JSON}, auth=REGISTRY_ADMIN
+    ) as client:
         yield client

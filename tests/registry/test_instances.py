@@ -13,11 +13,12 @@ import pytest
 from lienthong.connectors.kafka import TopicSpec, ensure_topics
 from lienthong.registry._errors import StoreError
 from lienthong.settings import KafkaSettings
+from tests.identities import REGISTRY_ADMIN
 from tests.registry.conftest import StartRegistry, body, record
 
 
 def client(url: str) -> httpx.Client:
-    return httpx.Client(base_url=url, timeout=60)
+    return httpx.Client(base_url=url, timeout=60, auth=REGISTRY_ADMIN)
 
 
 def snapshot(registry: httpx.Client) -> dict[str, Any]:

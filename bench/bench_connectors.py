@@ -27,11 +27,11 @@ from kafka import KafkaProducer
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
 
 from bench._common import bench_registry, free_port, interpreter, local_kafka
-from lienthong.connectors import pg_tables
 from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
 from lienthong.connectors.local_postgres import LocalPostgres
 from lienthong.connectors.positions import read_position
 from lienthong.connectors.runtime import Runner, parse_config
+from lienthong.connectors.sinks import pg_tables
 from lienthong.connectors.stream import EventStream
 from lienthong.connectors.topics import ingress_topic
 from lienthong.demo.simulation import dossier_payload

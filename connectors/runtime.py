@@ -33,7 +33,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args
 
 import yaml
 from prometheus_client import CollectorRegistry
@@ -46,11 +46,11 @@ from lienthong.settings import KafkaSettings, RegistryClientSettings
 log = logging.getLogger("lienthong.connectors")
 
 KINDS: Mapping[str, str] = {
-    "outbox": "lienthong.connectors.outbox:OutboxSource",
-    "folder": "lienthong.connectors.folder:FolderSource",
-    "postgres-sink": "lienthong.connectors.postgres:PostgresSink",
-    "webhook": "lienthong.connectors.webhook:WebhookSink",
-    "national-portal": "lienthong.connectors.national_portal:NationalPortalSink",
+    "outbox": "lienthong.connectors.sources.outbox:OutboxSource",
+    "folder": "lienthong.connectors.sources.folder:FolderSource",
+    "postgres-sink": "lienthong.connectors.sinks.postgres:PostgresSink",
+    "webhook": "lienthong.connectors.sinks.webhook:WebhookSink",
+    "national-portal": "lienthong.connectors.sinks.national_portal:NationalPortalSink",
 }
 """Connector kinds and where their classes live (imported only when used)."""
 
@@ -75,13 +75,27 @@ class Context:
     stop: threading.Event
 
 
-class Connector(ABC):
-    """A source or sink. Subclasses set ``KIND`` and ``SPEC`` and implement :meth:`run`."""
+SpecT = TypeVar("SpecT", bound=ConnectorSpec)
+
+
+class Connector(ABC, Generic[SpecT]):
+    """A source or sink, generic in its spec: ``class FolderSource(Connector[FolderSpec])``.
+
+    Subclasses set ``KIND`` and implement :meth:`run`; ``SPEC`` is taken from the type
+    argument, so ``self.spec`` is already the connector's own spec type.
+    """
 
     KIND: ClassVar[str]
     SPEC: ClassVar[type[ConnectorSpec]]
 
-    def __init__(self, spec: ConnectorSpec, context: Context) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            (spec, *_) = get_args(base) or (None,)
+            if isinstance(spec, type) and issubclass(spec, ConnectorSpec):
+                cls.SPEC = spec
+
+    def __init__(self, spec: SpecT, context: Context) -> None:
         self.spec = spec
         self.context = context
 
@@ -89,11 +103,11 @@ class Connector(ABC):
     def run(self) -> None:
         """Work until ``context.stop`` is set; raise ConnectorError on trouble."""
 
-    def close(self) -> None:  # noqa: B027 - most connectors close in run()'s finally
+    def close(self) -> None:
         """Release what :meth:`run` left open (called after every run, even failed)."""
 
 
-def connector_class(kind: str) -> type[Connector]:
+def connector_class(kind: str) -> type[Connector[Any]]:
     """The class of connector ``kind``; raises ConfigError for an unknown kind."""
     target = KINDS.get(kind)
     if target is None:
@@ -101,7 +115,7 @@ def connector_class(kind: str) -> type[Connector]:
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ConfigError(f"unknown connector kind {kind!r}{hint}; kinds: {', '.join(KINDS)}")
     module, _, attribute = target.partition(":")
-    cls: type[Connector] = getattr(importlib.import_module(module), attribute)
+    cls: type[Connector[Any]] = getattr(importlib.import_module(module), attribute)
     return cls
 
 

@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lienthong.connectors import outbox_sql, pg_tables
-from lienthong.connectors import portal_mapping as pm
+from lienthong.connectors import sql
 from lienthong.connectors.resilience import (
     Backoff,
     CircuitBreaker,
@@ -15,6 +14,9 @@ from lienthong.connectors.resilience import (
     is_retryable_status,
     retry_after,
 )
+from lienthong.connectors.sinks import pg_tables
+from lienthong.connectors.sinks import portal_mapping as pm
+from lienthong.connectors.sources import outbox_sql
 from lienthong.schemas.catalogue import catalogue, event_type
 
 # -- resilience ------------------------------------------------------------------------
@@ -74,7 +76,7 @@ def test_outbox_sql_quotes_checked_names() -> None:
     assert outbox_sql.delete_sql(columns, "?") == 'DELETE FROM "motcua"."outbox" WHERE "seq" <= ?'
     for bad in ("outbox; DROP TABLE x", 'a"b', "a.b.c", ""):
         with pytest.raises(ValueError, match="plain SQL name"):
-            outbox_sql.check_identifier(bad)
+            sql.check_identifier(bad)
 
 
 def test_gap_guard_waits_for_a_hole_then_moves_on() -> None:

@@ -13,10 +13,9 @@ from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
 from lienthong.cli import app
-from lienthong.connectors import pg_tables, runtime
+from lienthong.connectors import runtime
 from lienthong.connectors.errors import ConfigError, SourceUnavailable
 from lienthong.connectors.local_postgres import LocalPostgres
-from lienthong.connectors.outbox import OutboxSpec
 from lienthong.connectors.runtime import (
     KINDS,
     Connector,
@@ -29,6 +28,9 @@ from lienthong.connectors.runtime import (
     parse_config,
     spec_fields,
 )
+from lienthong.connectors.sinks import pg_tables
+from lienthong.connectors.sources.folder import FolderSource, FolderSpec
+from lienthong.connectors.sources.outbox import OutboxSpec
 from lienthong.schemas.catalogue import catalogue
 from lienthong.settings import KafkaSettings
 
@@ -123,11 +125,10 @@ def test_cli_prints_specs_and_checks_configs(tmp_path: Path) -> None:
     assert "did you mean 'table'" in refused.output
 
 
-class _Flaky(Connector):
+class _Flaky(Connector[ConnectorSpec]):
     """A connector that fails twice, then runs until stopped."""
 
     KIND = "flaky"
-    SPEC = ConnectorSpec
     runs: ClassVar[list[str]] = []
 
     def run(self) -> None:
@@ -165,3 +166,15 @@ def test_contract_tables_are_valid_postgresql(postgres: LocalPostgres, pg_dsn: s
                 conn.execute(statement)
             conn.execute(pg_tables.stage_sql(model))
             conn.execute(pg_tables.merge_sql(model))
+
+
+def test_a_connector_takes_its_spec_type_from_its_type_argument() -> None:
+    assert FolderSource.SPEC is FolderSpec
+    assert _Flaky.SPEC is ConnectorSpec
+    assert {connector_class(kind).SPEC.__name__ for kind in KINDS} == {
+        "OutboxSpec",
+        "FolderSpec",
+        "PostgresSinkSpec",
+        "WebhookSpec",
+        "PortalSpec",
+    }

@@ -32,11 +32,11 @@ import httpx
 from kafka import TopicPartition
 from pydantic import Field, SecretStr
 
-from lienthong.connectors import portal_mapping as pm
 from lienthong.connectors.errors import SinkUnavailable
 from lienthong.connectors.positions import DeadLetterWriter
 from lienthong.connectors.resilience import Backoff, CircuitBreaker
 from lienthong.connectors.runtime import Connector, ConnectorSpec
+from lienthong.connectors.sinks import portal_mapping as pm
 from lienthong.connectors.stream import EventStream, InEvent
 from lienthong.connectors.topics import DEADLETTER
 from lienthong.schemas.deadletter import (
@@ -185,15 +185,13 @@ class Ledger:
         self.db.close()
 
 
-class NationalPortalSink(Connector):
+class NationalPortalSink(Connector[PortalSpec]):
     """Syncs dossier events to the national portal and records each acknowledgement."""
 
     KIND = "national-portal"
-    SPEC = PortalSpec
 
     def run(self) -> None:
         spec = self.spec
-        assert isinstance(spec, PortalSpec)
         ctx = self.context
         self.mapping = pm.StatusMapping.with_overrides(spec.status_map, spec.internal_status_map)
         self.backoff = Backoff(spec.backoff_initial_s, 2.0, spec.backoff_max_s)
@@ -264,7 +262,6 @@ class NationalPortalSink(Connector):
     def _submit_due(self) -> int:
         """Submit the items that are due; return how many were sent."""
         spec = self.spec
-        assert isinstance(spec, PortalSpec)
         ctx = self.context
         if not self.breaker.allow(time.monotonic()):
             ctx.metrics.circuit_open.set(1)
@@ -289,7 +286,6 @@ class NationalPortalSink(Connector):
         self, service: str, updating: bool, rows: list[tuple[int, str, str, dict[str, Any], int]]
     ) -> None:
         spec = self.spec
-        assert isinstance(spec, PortalSpec)
         body = pm.request_body(service, [row[3] for row in rows], updating=updating)
         try:
             response = self.http.post(spec.url, json=body)

@@ -17,30 +17,14 @@ commit in order and its outbox needs no wait.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from lienthong.connectors.sql import quote
 
 Placeholder = Literal["?", "%s"]
-
-
-def check_identifier(name: str) -> str:
-    """``name`` if it is a plain SQL identifier (or schema.name); else ValueError."""
-    parts = name.split(".")
-    if len(parts) > 2 or not all(_IDENT.match(p) for p in parts):
-        raise ValueError(
-            f"{name!r} is not a plain SQL name (letters, digits, '_'; optionally schema.name)"
-        )
-    return name
-
-
-def quote(name: str) -> str:
-    """A checked identifier in double quotes (keeps its case in PostgreSQL)."""
-    return ".".join(f'"{part}"' for part in check_identifier(name).split("."))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from psycopg.types.json import Jsonb
 
-from lienthong.connectors.outbox_sql import quote
+from lienthong.connectors.sql import quote
 from lienthong.schemas.catalogue import EventType
 
 Mode = Literal["state", "log"]

@@ -130,15 +130,13 @@ def _move(path: Path, folder: Path) -> Path:
     return target
 
 
-class FolderSource(Connector):
+class FolderSource(Connector[FolderSpec]):
     """Publishes CSV / JSON / JSON Lines files dropped in a folder (module docstring)."""
 
     KIND = "folder"
-    SPEC = FolderSpec
 
     def run(self) -> None:
         spec = self.spec
-        assert isinstance(spec, FolderSpec)
         ctx = self.context
         writer = TransactionalWriter(
             ctx.kafka, ctx.name, create_topics=spec.create_topics, partitions=spec.topic_partitions
@@ -165,7 +163,6 @@ class FolderSource(Connector):
 
     def _ready_files(self) -> list[Path]:
         spec = self.spec
-        assert isinstance(spec, FolderSpec)
         now = time.time()
         try:
             candidates = sorted(
@@ -184,7 +181,6 @@ class FolderSource(Connector):
         recent: list[str],
     ) -> None:
         spec = self.spec
-        assert isinstance(spec, FolderSpec)
         metrics = self.context.metrics
         began = time.perf_counter()
         try:
@@ -216,7 +212,6 @@ class FolderSource(Connector):
 
     def _reject(self, path: Path, rejected: list[Rejected]) -> None:
         spec = self.spec
-        assert isinstance(spec, FolderSpec)
         failed = spec.path / "failed"
         failed.mkdir(parents=True, exist_ok=True)
         write_report(failed / f"{path.name}.rejected.jsonl", rejected)
@@ -227,7 +222,6 @@ class FolderSource(Connector):
 
     def _letter(self, path: Path, rejected: Rejected) -> DeadRecord:
         spec = self.spec
-        assert isinstance(spec, FolderSpec)
         row = rejected.row
         refusal = Refusal.broken_contract(
             rejected.violations,

@@ -118,15 +118,13 @@ class _Stopped(Exception):
     """The runtime asked to stop while an event was still being retried."""
 
 
-class WebhookSink(Connector):
+class WebhookSink(Connector[WebhookSpec]):
     """POSTs each event to an HTTP receiver (see the module docstring)."""
 
     KIND = "webhook"
-    SPEC = WebhookSpec
 
     def run(self) -> None:
         spec = self.spec
-        assert isinstance(spec, WebhookSpec)
         ctx = self.context
         self.backoff = Backoff(spec.backoff_initial_s, spec.backoff_multiplier, spec.backoff_max_s)
         self.breaker = CircuitBreaker(spec.breaker_failures, spec.breaker_cooldown_s)
@@ -173,7 +171,6 @@ class WebhookSink(Connector):
     def _deliver(self, event: InEvent) -> None:
         """Deliver one event, or dead-letter it; raise _Stopped when asked to stop."""
         spec = self.spec
-        assert isinstance(spec, WebhookSpec)
         ctx = self.context
         body = body_of(event)
         headers = {"Idempotency-Key": event.event_id, "X-Lienthong-Event-Id": event.event_id}
@@ -212,7 +209,6 @@ class WebhookSink(Connector):
     ) -> tuple[int | None, str, float]:
         """(status or None, why it failed, how long to wait before the next attempt)."""
         spec = self.spec
-        assert isinstance(spec, WebhookSpec)
         try:
             response = self.http.post(spec.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
@@ -223,7 +219,6 @@ class WebhookSink(Connector):
 
     def _dead(self, event: InEvent, reason: str, why: str, attempts: int) -> None:
         spec = self.spec
-        assert isinstance(spec, WebhookSpec)
         log.warning(
             "webhook %s: event %s dead-lettered: %s", self.context.name, event.event_id, why
         )

@@ -26,11 +26,11 @@ import psycopg
 from kafka import TopicPartition
 from pydantic import Field, SecretStr, field_validator
 
-from lienthong.connectors import pg_tables
 from lienthong.connectors.errors import SinkUnavailable
-from lienthong.connectors.outbox_sql import check_identifier
 from lienthong.connectors.positions import DeadLetterWriter
 from lienthong.connectors.runtime import Connector, ConnectorSpec
+from lienthong.connectors.sinks import pg_tables
+from lienthong.connectors.sql import check_identifier
 from lienthong.connectors.stream import Batch, EventStream, InEvent
 from lienthong.connectors.topics import DEADLETTER
 from lienthong.schemas.catalogue import EventType, event_type
@@ -200,15 +200,13 @@ class PostgresWriter:
         self.conn.close()
 
 
-class PostgresSink(Connector):
+class PostgresSink(Connector[PostgresSinkSpec]):
     """Writes events into PostgreSQL tables made from the contracts (see the module docstring)."""
 
     KIND = "postgres-sink"
-    SPEC = PostgresSinkSpec
 
     def run(self) -> None:
         spec = self.spec
-        assert isinstance(spec, PostgresSinkSpec)
         ctx = self.context
         metrics = ctx.metrics
         registry = RegistryClient(ctx.registry_url)

@@ -37,11 +37,12 @@ from typing import Any, ClassVar
 import psycopg
 from pydantic import Field, SecretStr, field_validator
 
-from lienthong.connectors import outbox_sql
 from lienthong.connectors.errors import KafkaUnavailable, SourceUnavailable
 from lienthong.connectors.events import Encoder, OutRecord
 from lienthong.connectors.positions import TransactionalWriter
 from lienthong.connectors.runtime import Connector, ConnectorSpec
+from lienthong.connectors.sources import outbox_sql
+from lienthong.connectors.sql import check_identifier
 from lienthong.connectors.topics import DEADLETTER, topic_segment
 from lienthong.schemas.catalogue import UnknownEventType, event_type
 from lienthong.schemas.deadletter import (
@@ -104,7 +105,7 @@ class OutboxSpec(ConnectorSpec):
     )  # fmt: skip
     @classmethod
     def _plain_names(cls, value: str | None) -> str | None:
-        return None if value is None else outbox_sql.check_identifier(value)
+        return None if value is None else check_identifier(value)
 
     @field_validator("dsn")
     @classmethod
@@ -279,15 +280,13 @@ class RowConverter:
         return DeadRecord.refused(refusal, source, self.stage, row.aggregateid.encode(), value, [])
 
 
-class OutboxSource(Connector):
+class OutboxSource(Connector[OutboxSpec]):
     """Publishes an outbox table to Kafka (see the module docstring)."""
 
     KIND = "outbox"
-    SPEC = OutboxSpec
 
     def run(self) -> None:
         spec = self.spec
-        assert isinstance(spec, OutboxSpec)
         ctx = self.context
         writer = TransactionalWriter(
             ctx.kafka, ctx.name, create_topics=spec.create_topics, partitions=spec.topic_partitions
@@ -327,7 +326,6 @@ class OutboxSource(Connector):
     ) -> int | None:
         """Publish the next batch; return the new position, or None if nothing moved."""
         spec = self.spec
-        assert isinstance(spec, OutboxSpec)
         metrics = self.context.metrics
         rows = database.fetch(position, spec.batch_size)
         rows = rows[: guard.admit(position, [r.position for r in rows])]

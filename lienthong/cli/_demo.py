@@ -12,9 +12,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from lienthong.audit import audit_schema
 from lienthong.broker import LocalBroker
-from lienthong.connectors.topics import DEFAULT_LAYOUT, canonical_topic
+from lienthong.cli._schemas import register_all
 from lienthong.demo import Feed, Service, write_demo_identities
 from lienthong.demo.simulation import (
     CASE_AGENCIES,
@@ -23,7 +22,7 @@ from lienthong.demo.simulation import (
     FEEDBACK_AGENCY,
 )
 from lienthong.producers import Publisher, PublisherSettings
-from lienthong.schemas.catalogue import catalogue
+from lienthong.schemas.access import load_access
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
 
@@ -118,9 +117,7 @@ def demo(
             services[0].wait_ready()
             admin = ("admin", identities.admin_password)
             with RegistryClient(URLS["registry"], auth=admin) as registry:
-                for name, entry in catalogue().items():
-                    registry.register(f"{canonical_topic(name)}-value", entry.schema_str)
-                registry.register(f"{DEFAULT_LAYOUT.audit}-value", audit_schema())
+                register_all(registry, load_access(identities.path))
             for service in services[1:]:
                 service.wait_ready()
         publisher = Publisher(kafka, PublisherSettings(spool_path=home / "sdk-spool.sqlite3"))

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from lienthong.audit import AuditEvent, audit_schema
-from lienthong.connectors.topics import DEFAULT_LAYOUT, canonical_topic
+from lienthong.connectors.topics import DEFAULT_LAYOUT, canonical_topic, ingress_topic
+from lienthong.schemas.access import AccessFile, AccessSettings, load_access
 from lienthong.schemas.catalogue import by_full_name, catalogue
 from lienthong.schemas.errors import RegistryRequestError
 from lienthong.schemas.registry_client import RegistryClient
@@ -67,21 +68,41 @@ def _subject_of_file(schema: dict[str, Any], subject: str | None) -> str:
     return subject_for(by_full_name(full).event_type)
 
 
+def register_all(client: RegistryClient, access: AccessFile) -> list[tuple[str, str, int]]:
+    """Register the catalogue (canonical subjects), the audit contract, and each event
+    type under every ingress subject an agency of ``access`` is granted: agencies'
+    producers then only look their schemas up, which needs no admin rights.
+
+    Returns (event type, subject, id) rows.
+    """
+    rows = []
+    for name, entry in catalogue().items():
+        subject = subject_for(name)
+        rows.append((name, subject, client.register(subject, entry.schema_str)))
+    audit = f"{DEFAULT_LAYOUT.audit}-value"
+    rows.append((AuditEvent.EVENT_TYPE, audit, client.register(audit, audit_schema())))
+    for agency in access.agencies:
+        for name in agency.publish:
+            subject = f"{ingress_topic(agency.code, name)}-value"
+            schema = catalogue()[name].schema_str
+            rows.append((name, subject, client.register(subject, schema)))
+    return rows
+
+
 @schemas_app.command("register")
 def register(registry: RegistryOption = None) -> None:
     """Register every event type of the catalogue under its canonical topic's subject,
-    and the security feed's contract under the audit topic's.
+    the security feed's contract under the audit topic's, and each event type an
+    agency may publish (agencies file) under its ingress topic's subject.
 
     New schemas need an admin operator: set LIENTHONG_REGISTRY_USERNAME and
     LIENTHONG_REGISTRY_PASSWORD (see `lienthong agencies operator add`).
     """
     table = Table("event type", "subject", "id")
+    access = load_access(AccessSettings().agencies_file)
     with _client(registry) as client:
-        for name, entry in catalogue().items():
-            subject = subject_for(name)
-            table.add_row(name, subject, str(client.register(subject, entry.schema_str)))
-        audit = f"{DEFAULT_LAYOUT.audit}-value"
-        table.add_row(AuditEvent.EVENT_TYPE, audit, str(client.register(audit, audit_schema())))
+        for name, subject, schema_id in register_all(client, access):
+            table.add_row(name, subject, str(schema_id))
     console.print(table)
 
 

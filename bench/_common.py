@@ -17,13 +17,12 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from lienthong.broker import LocalBroker
-from lienthong.connectors.kafka import ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
-from lienthong.consumers._kafka import aiokafka_client
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.access import AccessFile, AccessWatcher, Role, save_access, set_operator
 from lienthong.schemas.catalogue import catalogue
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.settings import LocalBrokerSettings
 
 
 def interpreter() -> str:
@@ -127,7 +126,7 @@ async def raw_consume_rate(
     kafka: KafkaSettings, topics: list[str], partitions: int, n: int
 ) -> float:
     """Events/s of raw aiokafka reading ``n`` records of ``topics`` from the start."""
-    consumer = AIOKafkaConsumer(**aiokafka_client(kafka), enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka.as_aiokafka(), enable_auto_commit=False)
     await consumer.start()
     try:
         parts = [TopicPartition(t, p) for t in topics for p in range(partitions)]

@@ -27,7 +27,12 @@ from kafka import KafkaProducer
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
 
 from bench._common import bench_registry, free_port, interpreter, local_kafka
-from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+)
 from lienthong.connectors.local_postgres import LocalPostgres
 from lienthong.connectors.positions import read_position
 from lienthong.connectors.runtime import Runner, parse_config
@@ -37,7 +42,6 @@ from lienthong.connectors.topics import ingress_topic
 from lienthong.demo.simulation import dossier_payload
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 AGENCY = "000.00.00.H30"
 STEPS = 4  # events per dossier
@@ -175,7 +179,7 @@ def main() -> None:
                 records = _decoded(kafka, registry_url, topic, rows)
                 many_rate, copy_rate = _raw_inserts(dsn, records)
                 ensure_topics(kafka, [TopicSpec(topic + ".raw", 3)])
-                producer = KafkaProducer(**producer_config(kafka))
+                producer = KafkaProducer(**kafka_python_producer(kafka))
                 began = time.perf_counter()
                 for i in range(rows):
                     producer.send(topic + ".raw", key=str(i % 1000).encode(), value=b"x" * 700)

@@ -53,7 +53,12 @@ from kafka import KafkaProducer
 from kafka.partitioner import Partitioner
 
 from bench._common import bench_registry, free_port, interpreter, local_kafka
-from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+)
 from lienthong.connectors.topics import ingress_topic
 from lienthong.producers import (
     EventEncoder,
@@ -65,7 +70,6 @@ from lienthong.producers import (
 from lienthong.schemas.access import AccessFile, add_key, grant, save_access
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.registry_client import InMemoryRegistry
-from lienthong.settings import KafkaSettings
 
 BATCH = 100
 Transport = Literal["kafka-python", "librdkafka"]
@@ -133,7 +137,7 @@ def bench_raw(
     # The SDK's producer settings: connectors.kafka.producer_config plus what KafkaLink
     # sets that matters for speed (batch size, no client-side metrics). The partitioner
     # is kafka-python's default unless given: raw is kafka-python as it comes.
-    config = producer_config(kafka, metrics_enabled=False, batch_size=batch_bytes)
+    config = kafka_python_producer(kafka, metrics_enabled=False, batch_size=batch_bytes)
     if partitioner is not None:
         config["partitioner"] = partitioner
     producer = KafkaProducer(**config)

@@ -40,8 +40,8 @@ from aiokafka import AIOKafkaProducer
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
 
 from bench._common import fresh_axis, interpreter, raw_consume_rate, run_on_local_axis
+from lienthong.connectors.kafka import KafkaSettings, aiokafka_producer
 from lienthong.connectors.topics import TopicLayout
-from lienthong.consumers._kafka import aiokafka_producer
 from lienthong.consumers.state_json import dumps, loads
 from lienthong.consumers.views import views_of
 from lienthong.consumers.views.entities import APPLIERS
@@ -52,7 +52,6 @@ from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 PARTITIONS = 3
 Rec = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
@@ -90,7 +89,7 @@ async def _straightforward(
     encoder = EventEncoder(RegistryClient(registry_url))
     app = faust.App(
         f"bench-plain-{uuid.uuid4().hex[:6]}",
-        broker=f"kafka://{kafka.bootstrap_servers}",
+        **kafka.as_faust(),
         store="memory://",
         datadir=str(home / "plain"),
         autodiscover=False,

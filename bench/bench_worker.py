@@ -23,12 +23,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
 
 from bench._common import fresh_axis, interpreter, raw_consume_rate, run_on_local_axis
-from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
+from lienthong.connectors.kafka import KafkaSettings, aiokafka_producer
 from lienthong.consumers.worker import WorkerSettings, create_worker
 from lienthong.demo.simulation import DOSSIER_AGENCY, dossier_events
 from lienthong.producers import EventEncoder
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 PARTITIONS = 3
 
@@ -49,7 +48,7 @@ async def _worker(
     kafka: KafkaSettings, settings: WorkerSettings, topic: str, n: int
 ) -> tuple[float, float]:
     worker = create_worker(settings, kafka)
-    probe = AIOKafkaConsumer(**aiokafka_client(kafka))
+    probe = AIOKafkaConsumer(**kafka.as_aiokafka())
     await probe.start()
     parts = [TopicPartition(topic, p) for p in range(PARTITIONS)]
     began = time.perf_counter()

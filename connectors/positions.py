@@ -26,10 +26,14 @@ from kafka.errors import KafkaError, ProducerFencedError
 
 from lienthong.connectors.errors import ConnectorFenced, KafkaUnavailable, PositionError
 from lienthong.connectors.events import OutRecord
-from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics, producer_config
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+)
 from lienthong.connectors.topics import CONNECT_POSITIONS, connect_positions_spec
 from lienthong.schemas.deadletter import DeadRecord
-from lienthong.settings import KafkaSettings
 
 log = logging.getLogger("lienthong.connectors")
 
@@ -91,7 +95,7 @@ class TransactionalWriter:
         try:
             ensure_topics(self._kafka, [connect_positions_spec()])
             self._producer = KafkaProducer(
-                **producer_config(
+                **kafka_python_producer(
                     self._kafka,
                     transactional_id=transactional_id(self.connector),
                     transaction_timeout_ms=self._timeout_ms,
@@ -166,13 +170,13 @@ def read_position(kafka: KafkaSettings, connector: str, *, timeout_s: float = 70
     key = connector.encode()
     found: Any = None
     try:
-        peek = KafkaConsumer(**client_config(kafka), enable_auto_commit=False)
+        peek = KafkaConsumer(**kafka.as_kafka_python(), enable_auto_commit=False)
         try:
             high = peek.end_offsets([tp])[tp]
         finally:
             peek.close()
         reader = KafkaConsumer(
-            **client_config(kafka), enable_auto_commit=False, isolation_level="read_committed"
+            **kafka.as_kafka_python(), enable_auto_commit=False, isolation_level="read_committed"
         )
     except KafkaError as exc:
         raise PositionError(f"cannot read {CONNECT_POSITIONS}: {exc}") from exc
@@ -221,7 +225,7 @@ class DeadLetterWriter:
         try:
             if self._producer is None:
                 self._producer = KafkaProducer(
-                    **producer_config(self._kafka, metrics_enabled=False)
+                    **kafka_python_producer(self._kafka, metrics_enabled=False)
                 )
             self.topics.ensure([self.topic])
             future = self._producer.send(

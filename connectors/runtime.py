@@ -40,8 +40,9 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from lienthong.connectors.errors import ConfigError, ConnectorError, ConnectorFenced
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.metrics import BoundMetrics, ConnectorMetrics
-from lienthong.settings import KafkaSettings, RegistryClientSettings
+from lienthong.settings import RegistryClientSettings
 
 log = logging.getLogger("lienthong.connectors")
 

@@ -22,7 +22,6 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, OffsetAndMetadata, T
 from kafka.errors import KafkaError
 
 from lienthong.connectors.errors import KafkaUnavailable
-from lienthong.connectors.kafka import client_config
 from lienthong.schemas.catalogue import EventType
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.deadletter import UNKNOWN_EVENT_TYPE, DeadRecord, Refusal, Source
@@ -105,7 +104,7 @@ class EventStream:
         self._decoder = EventDecoder(AvroDeserializer(registry))
         try:
             self._consumer = KafkaConsumer(
-                **client_config(kafka),
+                **kafka.as_kafka_python(),
                 group_id=group,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 
 from kafka import KafkaProducer
 
-from lienthong.connectors.kafka import ensure_topics, producer_config
+from lienthong.connectors.kafka import KafkaSettings, ensure_topics, kafka_python_producer
 from lienthong.connectors.topics import TopicLayout, replay_ledger_spec
 from lienthong.consumers.gate import now_ms
 from lienthong.consumers.inspect import read_topic
 from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
-from lienthong.settings import KafkaSettings
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,9 @@ def replay(
             todo.append(item)
     if dry_run or not todo:
         return ReplayReport([i.ref for i in todo], already, skipped)
-    producer = KafkaProducer(**producer_config(kafka, max_in_flight_requests_per_connection=1))
+    producer = KafkaProducer(
+        **kafka_python_producer(kafka, max_in_flight_requests_per_connection=1)
+    )
     try:
         for item in todo:
             headers = [

@@ -16,10 +16,9 @@ from zoneinfo import ZoneInfo
 
 from kafka import KafkaConsumer, TopicPartition
 
-from lienthong.connectors.kafka import client_config
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.errors import CodecError, RegistryError
-from lienthong.settings import KafkaSettings
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def read_topic(  # noqa: PLR0912  # one loop with its stop conditions reads best
     From ``since_ms`` (a timestamp), else the ``last`` N of each partition, else the
     start. Without ``follow`` it stops at the end offsets taken when it started.
     """
-    consumer = KafkaConsumer(**client_config(kafka), enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka.as_kafka_python(), enable_auto_commit=False)
     try:
         found = consumer.partitions_for_topic(topic)
         if not found:

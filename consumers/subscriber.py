@@ -40,10 +40,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
-from lienthong.connectors.kafka import ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, aiokafka_producer, ensure_topics
 from lienthong.connectors.resilience import Backoff
 from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout, axis_topics
-from lienthong.consumers._kafka import aiokafka_client, aiokafka_producer
 from lienthong.consumers.dedup import RecentIds
 from lienthong.consumers.errors import SubscriberClosed
 from lienthong.consumers.gate import now_ms
@@ -55,7 +54,6 @@ from lienthong.schemas.errors import CodecError
 from lienthong.schemas.event_decoder import EventDecoder
 from lienthong.schemas.models import EventModel, describe, violations
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
-from lienthong.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +163,7 @@ class Subscriber:
         self._producer = AIOKafkaProducer(**aiokafka_producer(self._kafka))
         await self._producer.start()
         self._consumer = AIOKafkaConsumer(
-            **aiokafka_client(self._kafka),
+            **self._kafka.as_aiokafka(),
             group_id=self.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

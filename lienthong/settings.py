@@ -1,60 +1,21 @@
 """Settings shared by every lienthong process.
 
 Every value comes from a ``LIENTHONG_*`` environment variable (or a ``.env`` file in the
-working directory); nothing else in the code base decides where Kafka is. The defaults
-run everything on one laptop against the local broker that ``lienthong broker start``
-manages; pointing at a real cluster is a matter of setting
-``LIENTHONG_BOOTSTRAP_SERVERS`` and, when the cluster is secured, the security settings.
+working directory). How to reach Kafka is :class:`lienthong.connectors.kafka.KafkaSettings`
+(``LIENTHONG_BOOTSTRAP_SERVERS`` and the security settings), the one home of Kafka's
+client settings; this module holds the local broker's and the registry client's.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
-SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 def _default_home() -> Path:
     return Path.home() / ".lienthong"
-
-
-class KafkaSettings(BaseSettings):
-    """How to reach Kafka: the local broker by default, any cluster by setting."""
-
-    model_config = SettingsConfigDict(env_prefix="LIENTHONG_", env_file=".env", extra="ignore")
-
-    bootstrap_servers: str = Field(
-        default="127.0.0.1:9092",
-        description="Comma-separated host:port list of Kafka brokers.",
-    )
-    client_id: str = Field(default="lienthong", description="Client id sent to the brokers.")
-    security_protocol: SecurityProtocol = "PLAINTEXT"
-    sasl_mechanism: SaslMechanism | None = None
-    sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
-    ssl_cafile: Path | None = Field(default=None, description="CA bundle for TLS listeners.")
-
-    @field_validator("bootstrap_servers")
-    @classmethod
-    def _check_servers(cls, value: str) -> str:
-        servers = [s.strip() for s in value.split(",") if s.strip()]
-        for server in servers:
-            host, sep, port = server.rpartition(":")
-            if not sep or not host or not port.isdigit():
-                raise ValueError(f"{server!r} is not host:port (example: 127.0.0.1:9092)")
-        if not servers:
-            raise ValueError("at least one host:port is needed (example: 127.0.0.1:9092)")
-        return ",".join(servers)
-
-    @property
-    def bootstrap_list(self) -> list[str]:
-        """The bootstrap servers as a list, the form Python Kafka clients take."""
-        return self.bootstrap_servers.split(",")
 
 
 class LocalBrokerSettings(BaseSettings):

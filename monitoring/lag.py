@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaConfigurationError, KafkaError
 
-from lienthong.connectors.kafka import admin, client_config
+from lienthong.connectors.kafka import KafkaSettings, admin
 from lienthong.monitoring.metrics import AxisMetrics
-from lienthong.settings import KafkaSettings
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ class LagExporter:
     def _read(self) -> list[PartitionLag]:
         # Short timeouts: a scrape must answer "broker down" quickly, not hang.
         client = admin(self._settings, request_timeout_ms=5000, bootstrap_timeout_ms=5000)
-        consumer = KafkaConsumer(**client_config(self._settings), request_timeout_ms=5000)
+        consumer = KafkaConsumer(**self._settings.as_kafka_python(), request_timeout_ms=5000)
         try:
             groups = self._groups or [_group_id(g) for g in client.list_groups()]
             lags: list[PartitionLag] = []

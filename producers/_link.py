@@ -24,12 +24,16 @@ from kafka.future import Future
 from kafka.partitioner import DefaultPartitioner, Partitioner
 from kafka.producer.future import FutureRecordMetadata
 
-from lienthong._murmur2 import key_hash
-from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+    key_hash,
+)
 from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublishRefused
 from lienthong.producers._record import Record
 from lienthong.producers._settings import PublisherSettings
-from lienthong.settings import KafkaSettings
 
 log = logging.getLogger("lienthong.producers")
 
@@ -120,7 +124,7 @@ class KafkaLink:
         self._kafka = kafka
         self._settings = settings
         delivery_ms = int(settings.delivery_timeout_s * 1000)
-        self._config = producer_config(
+        self._config = kafka_python_producer(
             kafka,
             linger_ms=settings.linger_ms,
             batch_size=settings.batch_bytes,

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers._drain import Drainer
 from lienthong.producers._encoding import EventEncoder
 from lienthong.producers._errors import (
@@ -48,7 +49,6 @@ from lienthong.producers._settings import PublisherSettings
 from lienthong.producers._spool import Spool
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
-from lienthong.settings import KafkaSettings
 
 log = logging.getLogger("lienthong.producers")
 

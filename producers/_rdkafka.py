@@ -26,12 +26,11 @@ from typing import Any, NamedTuple, cast
 
 from kafka.future import Future
 
-from lienthong.connectors.kafka import TopicSpec, ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, TopicSpec, ensure_topics, librdkafka_producer
 from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublishRefused
 from lienthong.producers._link import translate
 from lienthong.producers._record import Record
 from lienthong.producers._settings import PublisherSettings
-from lienthong.settings import KafkaSettings
 
 log = logging.getLogger("lienthong.producers")
 
@@ -60,32 +59,17 @@ class Acked(NamedTuple):
 
 
 def _config(kafka: KafkaSettings, settings: PublisherSettings) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "bootstrap.servers": kafka.bootstrap_servers,
-        "client.id": kafka.client_id,
-        "acks": "all",
-        "enable.idempotence": True,
-        "compression.type": "lz4",
-        # The Java client's partitioner, as kafka-python and aiokafka use: a key lands on
-        # the same partition whichever transport sent it (the worker's per-entity state
-        # and order depend on it). librdkafka's own default hashes with CRC32.
-        "partitioner": "murmur2_random",
-        "linger.ms": settings.linger_ms,
-        "batch.size": settings.batch_bytes,
-        # 0: never give up on a record, so a partition is written in send order; the
-        # publisher enforces delivery_timeout_s itself (producers/_inflight.py says why).
-        "delivery.timeout.ms": 0,
-        "reconnect.backoff.max.ms": 1000,
-        "security.protocol": kafka.security_protocol,
-    }
-    if kafka.sasl_mechanism is not None:
-        config["sasl.mechanism"] = kafka.sasl_mechanism
-        config["sasl.username"] = kafka.sasl_username
-        if kafka.sasl_password is not None:
-            config["sasl.password"] = kafka.sasl_password.get_secret_value()
-    if kafka.ssl_cafile is not None:
-        config["ssl.ca.location"] = str(kafka.ssl_cafile)
-    return config
+    return librdkafka_producer(
+        kafka,
+        **{
+            "linger.ms": settings.linger_ms,
+            "batch.size": settings.batch_bytes,
+            # 0: never give up on a record, so a partition is written in send order; the
+            # publisher enforces delivery_timeout_s itself (producers/_inflight.py says why).
+            "delivery.timeout.ms": 0,
+            "reconnect.backoff.max.ms": 1000,
+        },
+    )
 
 
 # kafka-python has no type hints, so its Future is Any to mypy.

@@ -26,10 +26,11 @@ import pytest
 
 from lienthong.audit import AuditTrail, MemoryAuditSink
 from lienthong.broker import LocalBroker, LocalCluster
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.provision import AxisNames, credential_path, provision, read_credential
 from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.access import AccessFile, kafka_principal
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.settings import LocalBrokerSettings
 from tests.identities import Identities, with_credentials
 
 _startup: dict[str, float] = {}

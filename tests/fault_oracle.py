@@ -32,7 +32,7 @@ import httpx
 from kafka import KafkaConsumer, TopicPartition
 
 from lienthong.broker import LocalBroker, LocalCluster
-from lienthong.connectors.kafka import client_config, ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
 from lienthong.producers import Delivery, Publisher, PublisherSettings
 from lienthong.registry import RegistryServer, RegistrySettings
@@ -41,7 +41,7 @@ from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.reference import communes_2024, procedures
 from lienthong.schemas.rules.transitions import TRANSITIONS
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.settings import LocalBrokerSettings
 from tests.conftest import free_port
 
 AGENCY = "000.00.00.H30"  # the provincial People's Committee (reference/agencies.csv)
@@ -313,7 +313,7 @@ class Stream:
 # -- checking --------------------------------------------------------------------------
 def read_topic(kafka: KafkaSettings, topic: str) -> list[dict[str, bytes]]:
     """Every record's headers of ``topic``, from the start to its current end."""
-    consumer = KafkaConsumer(**client_config(kafka), enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka.as_kafka_python(), enable_auto_commit=False)
     try:
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(parts)

@@ -35,7 +35,7 @@ import faust
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lienthong.connectors.kafka import TopicSpec, ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, TopicSpec, ensure_topics
 from lienthong.connectors.topics import TopicLayout, faust_changelog
 from lienthong.consumers.state_json import dumps, loads
 from lienthong.consumers.views.dossiers import OVERDUE_EVENT_TYPE
@@ -48,7 +48,6 @@ from lienthong.consumers.worker.stages import Forward
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.monitoring.tally import HistogramTally
 from lienthong.schemas import headers as h
-from lienthong.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ import contextlib
 import logging
 import signal
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.consumers.errors import WorkerCrashed
 from lienthong.consumers.worker.app import Worker, create_worker
 from lienthong.consumers.worker.settings import WorkerSettings
 from lienthong.consumers.worker.stages import RouteStage, ValidateStage
 from lienthong.consumers.worker.topics import ENTITY_TABLE, prepare, worker_specs
-from lienthong.settings import KafkaSettings
 
 
 async def serve(settings: WorkerSettings, kafka: KafkaSettings) -> None:

@@ -18,8 +18,8 @@ take a batch (broker away past the request timeout), every record of the outbox 
 again after a pause, until Kafka takes them or the worker stops: outputs may repeat
 (``event_id`` is the idempotency key downstream), nothing is dropped. Callers deliver one
 outbox after another (:class:`..stages.Pipeline`), so a retried outbox never lands after
-a later one. Keys are placed by
-Kafka's default partitioner (:mod:`lienthong._murmur2`), as the SDK and the gateway do.
+a later one. Keys are placed by Kafka's default partitioner
+(:func:`lienthong.connectors.kafka.key_hash`), as the SDK and the gateway do.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.structs import TopicPartition
 
-from lienthong._aiokafka_batches import BatchPacker, Slot
-from lienthong._murmur2 import key_hash
+from lienthong.connectors.kafka import BatchPacker, Slot, key_hash
 from lienthong.consumers.worker._context import write
 from lienthong.schemas import headers as h
 

@@ -29,8 +29,8 @@ import faust
 from aiokafka import AIOKafkaProducer
 from mode import Service
 
+from lienthong.connectors.kafka import KafkaSettings, aiokafka_producer
 from lienthong.connectors.topics import TopicLayout
-from lienthong.consumers._kafka import aiokafka_producer, faust_broker, faust_credentials
 from lienthong.consumers.dedup import DedupPolicy, RecentIds
 from lienthong.consumers.gate import Gate
 from lienthong.consumers.routing.watch import RulesWatcher
@@ -44,7 +44,6 @@ from lienthong.monitoring.process import freeze_startup_objects
 from lienthong.schemas import headers as h
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
-from lienthong.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +106,7 @@ def _faust_app(settings: WorkerSettings, kafka: KafkaSettings) -> faust.App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         settings.app_id,
-        broker=faust_broker(kafka),
-        broker_credentials=faust_credentials(kafka),
+        **kafka.as_faust(),
         store=store,
         datadir=str(settings.data_dir),
         autodiscover=False,

@@ -14,11 +14,10 @@ from collections.abc import Iterable
 
 from kafka.admin import KafkaAdminClient
 
-from lienthong.connectors.kafka import TopicSpec, admin, ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, TopicSpec, admin, ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
 from lienthong.consumers.errors import WorkerConfigError
 from lienthong.schemas.catalogue import catalogue
-from lienthong.settings import KafkaSettings
 
 ENTITY_TABLE = "entities"
 """The gate's table: entity id → :class:`~lienthong.consumers.dedup.EntityState`."""

@@ -17,13 +17,17 @@ from typing import Any
 
 from kafka import KafkaProducer
 
-from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+)
 from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout
 from lienthong.schemas.catalogue import axis_catalogue
 from lienthong.schemas.codec import AvroSerializer, SerializationContext
 from lienthong.schemas.models import AuditEvent
 from lienthong.schemas.registry_client import SchemaRegistry
-from lienthong.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
@@ -123,5 +127,5 @@ class KafkaAuditSink:
     def _connect(self, registry: SchemaRegistry) -> tuple[KafkaProducer, AvroSerializer]:
         ensure_topics(self._kafka, [audit_spec(self._layout)])
         serializer = AvroSerializer(registry, audit_schema())
-        producer = KafkaProducer(**producer_config(self._kafka, linger_ms=50))
+        producer = KafkaProducer(**kafka_python_producer(self._kafka, linger_ms=50))
         return producer, serializer

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout
 from lienthong.consumers.inspect import read_topic
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.errors import CodecError
 from lienthong.schemas.models import AuditEvent
-from lienthong.settings import KafkaSettings
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lienthong.audit._kafka import KafkaAuditSink
 from lienthong.audit._trail import AuditSink, AuditTrail, MemoryAuditSink
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 
 class AuditSettings(BaseSettings):

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from lienthong.broker._config import Quorum
 from lienthong.broker._process import BrokerStatus, LocalBroker
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.provision import write_credential
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.settings import LocalBrokerSettings
 
 PORT_STRIDE = 10  # node n listens on the base ports + 10 * (n - 1)
 

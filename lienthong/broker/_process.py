@@ -24,13 +24,14 @@ from lienthong.broker._errors import (
 from lienthong.broker._jars import fetch_jars
 from lienthong.broker._security import BrokerSecurity, scram_format_argument
 from lienthong.broker._tls import ensure_local_tls
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.provision import (
     credential_path,
     credential_settings,
     new_password,
     write_credential,
 )
-from lienthong.settings import CredentialsSettings, KafkaSettings, LocalBrokerSettings
+from lienthong.settings import CredentialsSettings, LocalBrokerSettings
 
 _READY_LINE = "Kafka Server started"
 # Brokers this process started, kept so that they are reaped (no zombies) when stopped

@@ -10,11 +10,11 @@ import typer
 from rich.console import Console
 
 from lienthong.audit import AuditRecord, read_audit
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.inspect import parse_since
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 audit_app = typer.Typer(
     help=(

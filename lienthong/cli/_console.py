@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.console import ConsoleSettings, create_app
-from lienthong.settings import KafkaSettings
 from lienthong.web import JsonErrorProtocol
 
 

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from lienthong.broker import LocalBroker
 from lienthong.cli._schemas import register_all
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.demo import Feed, Service, write_demo_identities
 from lienthong.demo.simulation import (
     CASE_AGENCIES,
@@ -24,7 +25,7 @@ from lienthong.demo.simulation import (
 from lienthong.producers import Publisher, PublisherSettings
 from lienthong.schemas.access import load_access
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.settings import LocalBrokerSettings
 
 console = Console()
 AGENCIES = (DOSSIER_AGENCY, *CASE_AGENCIES, FEEDBACK_AGENCY, DOCUMENT_AGENCY)

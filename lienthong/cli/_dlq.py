@@ -9,13 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dlq import Selection, letters, replay, replayed
 from lienthong.consumers.inspect import describe_value, parse_since, when
 from lienthong.schemas import deadletter as dl
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 console = Console()
 dlq_app = typer.Typer(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lienthong.settings import KafkaSettings
+from lienthong.connectors.kafka import KafkaSettings
 
 
 def gateway(

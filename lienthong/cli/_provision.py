@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from lienthong.audit import AuditAction, open_trail
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.worker import WorkerSettings
 from lienthong.provision import (
@@ -29,7 +30,7 @@ from lienthong.schemas.access import (
     explain_http,
     load_access,
 )
-from lienthong.settings import CredentialsSettings, KafkaSettings
+from lienthong.settings import CredentialsSettings
 
 console = Console()
 err_console = Console(stderr=True)

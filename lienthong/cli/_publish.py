@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers import Delivery, ProducerError, Publisher, PublisherSettings
 from lienthong.schemas.catalogue import EventType, UnknownEventType, catalogue, event_type
 from lienthong.schemas.models import EventModel
@@ -26,7 +27,6 @@ from lienthong.schemas.rows import (
     read_rows,
     write_report,
 )
-from lienthong.settings import KafkaSettings
 
 console = Console()
 err_console = Console(stderr=True)

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.registry import RegistryError, RegistryServer, RegistrySettings
-from lienthong.settings import KafkaSettings
 
 console = Console(stderr=True)
 

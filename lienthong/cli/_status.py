@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from lienthong.broker import LocalBroker
-from lienthong.connectors.kafka import client_config
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import DEADLETTER
 from lienthong.monitoring.lag import LagExporter
 from lienthong.monitoring.metrics import AxisMetrics
-from lienthong.settings import KafkaSettings, RegistryClientSettings
+from lienthong.settings import RegistryClientSettings
 
 console = Console()
 
@@ -34,7 +34,7 @@ def _service_health(name: str, url: str) -> tuple[str, str]:
 
 def _deadletter_depth(settings: KafkaSettings) -> int | None:
     try:
-        consumer = KafkaConsumer(**client_config(settings), request_timeout_ms=5000)
+        consumer = KafkaConsumer(**settings.as_kafka_python(), request_timeout_ms=5000)
     except KafkaError:
         return None
     try:

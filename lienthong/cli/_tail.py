@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.consumers.inspect import describe_value, parse_since, read_topic, when
 from lienthong.schemas import headers as h
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 console = Console()
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.consumers.errors import ConsumerError
-from lienthong.settings import KafkaSettings
 
 err_console = Console(stderr=True)
 

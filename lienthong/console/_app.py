@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.console._collector import Collector
 from lienthong.consumers.dlq import Selection, replay
@@ -32,7 +33,6 @@ from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.schemas.deadletter import DeadRecord
 from lienthong.schemas.reference import units_2024
 from lienthong.schemas.rules.dossier_codes import status_label
-from lienthong.settings import KafkaSettings
 from lienthong.web import error_response, install_json_errors, request_id
 
 

@@ -14,14 +14,13 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from lienthong.connectors.kafka import client_config
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout, topic_segment
 from lienthong.console._overview import OffsetSample, agency_health, throughput
 from lienthong.consumers.dlq import letters
 from lienthong.monitoring.lag import LagExporter
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.schemas.deadletter import DeadRecord
-from lienthong.settings import KafkaSettings
 
 
 @dataclass
@@ -98,7 +97,7 @@ class Collector:
         )
 
     def _sample(self) -> OffsetSample:
-        consumer = KafkaConsumer(**client_config(self.kafka), request_timeout_ms=5000)
+        consumer = KafkaConsumer(**self.kafka.as_kafka_python(), request_timeout_ms=5000)
         try:
             names = [t for t in consumer.topics() if t.startswith(f"{self.layout.prefix}.")]
             partitions = [

@@ -18,12 +18,11 @@ from datetime import UTC, datetime
 import httpx
 from kafka import KafkaProducer
 
-from lienthong.connectors.kafka import producer_config
+from lienthong.connectors.kafka import KafkaSettings, kafka_python_producer
 from lienthong.demo.simulation import DOSSIER_AGENCY, realistic_day
 from lienthong.producers import Publisher
 from lienthong.schemas.framing import header
 from lienthong.schemas.models import DossierLifecycle, EventModel
-from lienthong.settings import KafkaSettings
 
 
 @dataclass
@@ -51,7 +50,7 @@ class Feed:
     _rng: random.Random = field(default_factory=lambda: random.Random(2025))
 
     def __post_init__(self) -> None:
-        self._raw = KafkaProducer(**producer_config(self.kafka))
+        self._raw = KafkaProducer(**kafka_python_producer(self.kafka))
         self._http = httpx.Client(
             base_url=self.gateway_url,
             headers={"Authorization": f"Bearer {self.gateway_key}"},

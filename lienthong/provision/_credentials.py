@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from lienthong.settings import KafkaSettings
+from lienthong.connectors.kafka import KafkaSettings
 
 SCRAM_MECHANISM = "SCRAM-SHA-512"
 _KEYS = {

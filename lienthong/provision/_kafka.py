@@ -26,9 +26,8 @@ from kafka.admin import (
 from kafka.errors import KafkaError
 from pydantic import SecretStr
 
-from lienthong.connectors.kafka import admin
+from lienthong.connectors.kafka import KafkaSettings, admin
 from lienthong.provision._acl import Acl, Operation, Pattern, Resource
-from lienthong.settings import KafkaSettings
 
 _SCRAM = ScramMechanism.SCRAM_SHA_512
 _ITERATIONS = 4096  # Kafka's minimum for SCRAM-SHA-512, as its own CLI uses

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.provision._acl import Acl, AxisNames, desired_acls, is_managed
 from lienthong.provision._credentials import (
     credential_path,
@@ -21,7 +22,6 @@ from lienthong.provision._credentials import (
 )
 from lienthong.provision._kafka import KafkaAccess
 from lienthong.schemas.access import AccessFile, kafka_principal
-from lienthong.settings import KafkaSettings
 
 
 @dataclass

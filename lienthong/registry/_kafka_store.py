@@ -18,11 +18,15 @@ from typing import TypeVar
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError, KafkaTimeoutError
 
-from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics, producer_config
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+)
 from lienthong.registry._errors import StoreError, StoreTimeout
 from lienthong.registry._records import Record, decode, encode
 from lienthong.registry._state import RegistryState
-from lienthong.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -83,7 +87,7 @@ class KafkaStore:
 
     def _connect(self) -> None:
         ensure_topics(self._kafka, [topic_spec(self.topic, self._replication)])
-        self._offsets = KafkaConsumer(**client_config(self._kafka), enable_auto_commit=False)
+        self._offsets = KafkaConsumer(**self._kafka.as_kafka_python(), enable_auto_commit=False)
         # A topic just created may take a moment to show up in metadata with a leader.
         partitions = self._until(self._partitions_of_topic, "see the partitions")
         if len(partitions) != 1:
@@ -93,7 +97,7 @@ class KafkaStore:
             )
         self._target = self._until(self._end_offset, "read the topic's end")
         # linger 0: a registration waits for its record, so batching only adds latency.
-        self._producer = KafkaProducer(**producer_config(self._kafka, linger_ms=0))
+        self._producer = KafkaProducer(**kafka_python_producer(self._kafka, linger_ms=0))
 
     def _partitions_of_topic(self) -> set[int] | None:
         assert self._offsets is not None
@@ -205,7 +209,7 @@ class KafkaStore:
             try:
                 if consumer is None:
                     consumer = KafkaConsumer(
-                        **client_config(self._kafka), enable_auto_commit=False, group_id=None
+                        **self._kafka.as_kafka_python(), enable_auto_commit=False, group_id=None
                     )
                     consumer.assign([self._partition])
                     consumer.seek(self._partition, self._applied)

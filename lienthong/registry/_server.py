@@ -19,6 +19,7 @@ import uvicorn
 
 from lienthong.audit import AuditSettings, AuditTrail, KafkaAuditSink, MemoryAuditSink
 from lienthong.auth import Authenticator
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.registry._access import InProcessRegistry
@@ -29,7 +30,6 @@ from lienthong.registry._kafka_store import KafkaStore
 from lienthong.registry._service import RegistryService
 from lienthong.registry._settings import RegistrySettings
 from lienthong.schemas.access import AccessSettings, AccessWatcher
-from lienthong.settings import KafkaSettings
 from lienthong.web import JsonErrorProtocol
 
 

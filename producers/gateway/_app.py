@@ -38,6 +38,7 @@ from fastapi.responses import JSONResponse, Response
 
 from lienthong.audit import AuditAction, AuditSettings, AuditTrail, open_trail
 from lienthong.auth import AN_AGENCY, AccessMiddleware, Authenticator, Requirement, identity_of
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.producers._encoding import EventEncoder
 from lienthong.producers._errors import FieldError, InvalidEvent, ProducerError
@@ -57,7 +58,6 @@ from lienthong.schemas.access import AccessSettings, AccessWatcher
 from lienthong.schemas.errors import RegistryError
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
-from lienthong.settings import KafkaSettings
 from lienthong.web import error_body, error_name, install_json_errors, request_id
 
 Scope = MutableMapping[str, Any]

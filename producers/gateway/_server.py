@@ -5,11 +5,11 @@ from __future__ import annotations
 import uvicorn
 from fastapi import FastAPI
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.monitoring.process import freeze_startup_objects
 from lienthong.producers._errors import ProducerError
 from lienthong.producers.gateway._app import create_app
 from lienthong.producers.gateway._settings import GatewaySettings
-from lienthong.settings import KafkaSettings
 from lienthong.web import JsonErrorProtocol
 
 

@@ -18,7 +18,6 @@ Both state durability the same way: acks=all, idempotent producer, lz4 batches.
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -28,17 +27,20 @@ from aiokafka.errors import KafkaError as AioKafkaError
 from aiokafka.errors import MessageSizeTooLargeError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from lienthong._aiokafka_batches import BatchPacker
-from lienthong._lz4 import use_fast_lz4
-from lienthong._murmur2 import partition_for
-from lienthong.connectors.kafka import TopicSpec, ensure_topics
+from lienthong.connectors.kafka import (
+    BatchPacker,
+    KafkaSettings,
+    TopicSpec,
+    aiokafka_producer,
+    ensure_topics,
+    partition_for,
+)
 from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublishRefused
 from lienthong.producers._publisher import Publisher
 from lienthong.producers._record import Delivery, Record
 from lienthong.producers._settings import PublisherSettings
 from lienthong.producers.gateway._settings import GatewaySettings
 from lienthong.schemas.registry_client import SchemaRegistry
-from lienthong.settings import KafkaSettings
 
 # aiokafka's default max_request_size, which the gateway's producer keeps.
 _MAX_REQUEST_BYTES = 1024 * 1024
@@ -57,23 +59,6 @@ class Sink(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-def _aiokafka_security(kafka: KafkaSettings) -> dict[str, Any]:
-    options: dict[str, Any] = {"security_protocol": kafka.security_protocol}
-    if kafka.sasl_mechanism is not None:
-        options |= {
-            "sasl_mechanism": kafka.sasl_mechanism,
-            "sasl_plain_username": kafka.sasl_username,
-            "sasl_plain_password": (
-                kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
-            ),
-        }
-    if kafka.ssl_cafile is not None or kafka.security_protocol in ("SSL", "SASL_SSL"):
-        options["ssl_context"] = ssl.create_default_context(
-            cafile=str(kafka.ssl_cafile) if kafka.ssl_cafile else None
-        )
-    return options
 
 
 def _failure(record: Record, exc: BaseException) -> Delivery:
@@ -100,18 +85,14 @@ class AioKafkaSink:
         async with self._starting:
             if self._producer is None:
                 timeout_ms = int(self._settings.delivery_timeout_s * 1000)
-                use_fast_lz4()
                 producer = AIOKafkaProducer(
-                    bootstrap_servers=self._kafka.bootstrap_list,
-                    client_id=f"{self._kafka.client_id}-gateway",
-                    # aiokafka's defaults differ from kafka-python's: say both.
-                    acks="all",
-                    enable_idempotence=True,
-                    linger_ms=self._settings.linger_ms,
-                    max_batch_size=self._settings.batch_bytes,
-                    compression_type="lz4",
-                    request_timeout_ms=timeout_ms,
-                    **_aiokafka_security(self._kafka),
+                    **aiokafka_producer(
+                        self._kafka,
+                        client_id=f"{self._kafka.client_id}-gateway",
+                        linger_ms=self._settings.linger_ms,
+                        max_batch_size=self._settings.batch_bytes,
+                        request_timeout_ms=timeout_ms,
+                    )
                 )
                 try:
                     await producer.start()
@@ -174,7 +155,7 @@ class AioKafkaSink:
         A record larger than a request may be is refused alone, in ``outcomes``, as
         aiokafka's ``send`` refuses it (the broker would fail its whole batch).
 
-        Packed by :class:`~lienthong._aiokafka_batches.BatchPacker` (why batches:
+        Packed by :class:`~lienthong.connectors.kafka.BatchPacker` (why batches:
         see there). Partitions are chosen as aiokafka's (and kafka-python's, and
         Java's) default partitioner does, murmur2 of the key over all partitions, so a
         key lands where the SDK puts it.

@@ -17,11 +17,11 @@ from lienthong.audit import (
     read_audit,
 )
 from lienthong.cli import app
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 
 def test_refusals_and_admin_actions_reach_the_audit_topic(

@@ -14,8 +14,13 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from lienthong.broker import LocalBroker, PortTaken
-from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics, producer_config
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+)
+from lienthong.settings import LocalBrokerSettings
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.kafka
@@ -56,7 +61,7 @@ def test_sigkilled_broker_comes_back_with_its_data(own_broker: LocalBroker) -> N
     own_broker.start()
     settings = KafkaSettings(bootstrap_servers=own_broker.bootstrap)
     ensure_topics(settings, [TopicSpec("survivor", partitions=1)])
-    producer = KafkaProducer(**producer_config(settings))
+    producer = KafkaProducer(**kafka_python_producer(settings))
     for n in range(50):
         producer.send("survivor", key=b"k", value=str(n).encode())
     producer.flush()
@@ -71,7 +76,7 @@ def test_sigkilled_broker_comes_back_with_its_data(own_broker: LocalBroker) -> N
     assert not own_broker.status().running
 
     own_broker.start()
-    consumer = KafkaConsumer(**client_config(settings), enable_auto_commit=False)
+    consumer = KafkaConsumer(**settings.as_kafka_python(), enable_auto_commit=False)
     partition = TopicPartition("survivor", 0)
     consumer.assign([partition])
     consumer.seek_to_beginning(partition)

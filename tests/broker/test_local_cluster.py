@@ -8,17 +8,16 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from lienthong.broker import LocalCluster
 from lienthong.connectors.kafka import (
+    KafkaSettings,
     TopicSpec,
     admin,
-    client_config,
     ensure_topics,
-    producer_config,
+    kafka_python_producer,
 )
-from lienthong.settings import KafkaSettings
 
 
 def _send(settings: KafkaSettings, topic: str, values: range) -> None:
-    producer = KafkaProducer(**producer_config(settings, retries=2**31 - 1))
+    producer = KafkaProducer(**kafka_python_producer(settings, retries=2**31 - 1))
     try:
         for n in values:
             producer.send(topic, key=b"k", value=str(n).encode()).get(timeout=60)
@@ -27,7 +26,7 @@ def _send(settings: KafkaSettings, topic: str, values: range) -> None:
 
 
 def _read_all(settings: KafkaSettings, topic: str, expected: int) -> list[bytes]:
-    consumer = KafkaConsumer(**client_config(settings), enable_auto_commit=False)
+    consumer = KafkaConsumer(**settings.as_kafka_python(), enable_auto_commit=False)
     try:
         partition = TopicPartition(topic, 0)
         consumer.assign([partition])

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lienthong.cli import app
-from lienthong.settings import KafkaSettings
+from lienthong.connectors.kafka import KafkaSettings
 from tests.conftest import REFUSED_CONNECTIONS, free_port
 
 runner = CliRunner()

@@ -18,9 +18,8 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from lienthong.connectors.errors import LocalPostgresError
-from lienthong.connectors.kafka import client_config
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.local_postgres import LocalPostgres
-from lienthong.settings import KafkaSettings
 from tests.conftest import free_port
 
 _started: dict[str, float] = {}
@@ -90,7 +89,7 @@ def read_topic(
     """Every record of ``topic`` (read to its end; or until ``expected`` arrived)."""
     isolation = "read_committed" if committed else "read_uncommitted"
     consumer = KafkaConsumer(
-        **client_config(kafka), enable_auto_commit=False, isolation_level=isolation
+        **kafka.as_kafka_python(), enable_auto_commit=False, isolation_level=isolation
     )
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]

@@ -13,12 +13,16 @@ from kafka import KafkaProducer
 from prometheus_client import CollectorRegistry
 
 from lienthong.connectors.events import Encoder
-from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+)
 from lienthong.connectors.runtime import Plan, Runner, parse_config
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.models import DossierLifecycle, DossierProgress, EventModel
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 BASE = datetime(2025, 3, 4, 1, 0, 0, tzinfo=UTC)
 # A legal life: received → processing → processed → result returned.
@@ -85,7 +89,7 @@ def publish(
     ensure_topics(kafka, [TopicSpec(topic, 3)])
     with RegistryClient(registry_url) as registry:
         encoder = Encoder(registry)
-        producer = KafkaProducer(**producer_config(kafka))
+        producer = KafkaProducer(**kafka_python_producer(kafka))
         try:
             for event in events:
                 record = encoder.encode(event_type(event.envelope.event_type), event)

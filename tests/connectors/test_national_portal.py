@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.schemas.models import DossierLifecycle, DossierProgress, EventModel
-from lienthong.settings import KafkaSettings
 from tests.connectors.conftest import new_agency
 from tests.connectors.events import dossier_story, new_id, plan_of, publish, run_until
 from tests.connectors.receivers import reply, serve

@@ -9,10 +9,9 @@ import psycopg
 from kafka import KafkaProducer
 from psycopg import sql
 
-from lienthong.connectors.kafka import producer_config
+from lienthong.connectors.kafka import KafkaSettings, kafka_python_producer
 from lienthong.connectors.local_postgres import LocalPostgres
 from lienthong.schemas.models import DossierLifecycle, DossierProgress, EventModel
-from lienthong.settings import KafkaSettings
 from tests.connectors.conftest import new_agency, pg_url, read_topic
 from tests.connectors.events import dossier_story, new_id, plan_of, publish, run_until
 
@@ -115,7 +114,7 @@ def test_undecodable_records_are_dead_lettered_and_passed(
     name = f"pg-{new_id()}"
     events = dossier_story(agency, 3, with_progress=False)
     publish(kafka_settings, schema_registry_url, topic, events[:2])
-    producer = KafkaProducer(**producer_config(kafka_settings))
+    producer = KafkaProducer(**kafka_python_producer(kafka_settings))
     producer.send(topic, key=b"H30-250304-0000", value=b"not avro at all")
     producer.flush(10)
     producer.close()

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from lienthong.cli import app
 from lienthong.connectors import runtime
 from lienthong.connectors.errors import ConfigError, SourceUnavailable
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.local_postgres import LocalPostgres
 from lienthong.connectors.runtime import (
     KINDS,
@@ -32,7 +33,6 @@ from lienthong.connectors.sinks import pg_tables
 from lienthong.connectors.sources.folder import FolderSource, FolderSpec
 from lienthong.connectors.sources.outbox import OutboxSpec
 from lienthong.schemas.catalogue import catalogue
-from lienthong.settings import KafkaSettings
 
 OUTBOX = {
     "name": "motcua",

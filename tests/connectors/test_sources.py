@@ -11,10 +11,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.positions import read_position
 from lienthong.connectors.topics import ingress_topic
 from lienthong.demo.simulation import dossier_payload
-from lienthong.settings import KafkaSettings
 from tests.connectors.conftest import new_agency, read_topic
 from tests.connectors.events import new_id, plan_of, run_until
 

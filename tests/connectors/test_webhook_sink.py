@@ -8,8 +8,8 @@ import random
 import threading
 from collections import Counter
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.sinks.webhook import signature
-from lienthong.settings import KafkaSettings
 from tests.connectors.conftest import new_agency, read_topic
 from tests.connectors.events import dossier_story, new_id, plan_of, publish, run_until
 from tests.connectors.receivers import reply, serve

@@ -16,14 +16,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from kafka import KafkaConsumer, TopicPartition
 
-from lienthong.connectors.kafka import admin, client_config, ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, admin, aiokafka_producer, ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
-from lienthong.consumers._kafka import aiokafka_producer
 from lienthong.producers import EventEncoder
 from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 PARTITIONS = 3
 
@@ -167,7 +165,7 @@ def read(
     timeout_s: float = 30.0,
 ) -> list[Out]:
     """Every record of ``topics`` from the start, until ``until`` holds or the timeout."""
-    consumer = KafkaConsumer(**client_config(kafka), enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka.as_kafka_python(), enable_auto_commit=False)
     found: list[Out] = []
     try:
         parts = [

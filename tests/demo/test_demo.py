@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from lienthong.settings import KafkaSettings
+from lienthong.connectors.kafka import KafkaSettings
 
 CONSOLE = "http://127.0.0.1:8090"
 

@@ -7,10 +7,14 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics, producer_config
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+)
 from lienthong.monitoring.lag import LagExporter, compute_lag
 from lienthong.monitoring.metrics import AxisMetrics
-from lienthong.settings import KafkaSettings
 from tests.conftest import REFUSED_CONNECTIONS
 
 
@@ -25,12 +29,12 @@ def test_exporter_reports_real_lag(
 ) -> None:
     topic, group = unique_topic("lag"), unique_topic("group")
     ensure_topics(kafka_settings, [TopicSpec(topic, partitions=1)])
-    producer = KafkaProducer(**producer_config(kafka_settings))
+    producer = KafkaProducer(**kafka_python_producer(kafka_settings))
     for n in range(30):
         producer.send(topic, value=str(n).encode())
     producer.flush()
     producer.close()
-    consumer = KafkaConsumer(**client_config(kafka_settings), group_id=group)
+    consumer = KafkaConsumer(**kafka_settings.as_kafka_python(), group_id=group)
     tp = TopicPartition(topic, 0)
     consumer.assign([tp])
     consumer.commit({tp: OffsetAndMetadata(12, "", -1)})

@@ -11,11 +11,10 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, TopicSpec, ensure_topics
 from lienthong.connectors.topics import ingress_topic
 from lienthong.producers import PublisherSettings
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 
 
 def new_agency() -> str:
@@ -57,7 +56,7 @@ def make_topic(settings: KafkaSettings, agency: str, event_type: str = "dossier.
 
 def end_offsets(settings: KafkaSettings, topic: str) -> int:
     """How many records the topic holds (sum of end offsets; 0 if it does not exist)."""
-    consumer = KafkaConsumer(**client_config(settings))
+    consumer = KafkaConsumer(**settings.as_kafka_python())
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         ends = consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
@@ -70,7 +69,7 @@ def consume(
     settings: KafkaSettings, topic: str, expected: int, timeout_s: float = 20.0
 ) -> list[ConsumerRecord]:
     """Every record of ``topic`` from the beginning, once ``expected`` have arrived."""
-    consumer = KafkaConsumer(**client_config(settings), enable_auto_commit=False)
+    consumer = KafkaConsumer(**settings.as_kafka_python(), enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)

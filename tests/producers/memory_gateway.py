@@ -13,10 +13,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from lienthong.audit import AuditTrail, MemoryAuditSink
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers import Delivery, Record
 from lienthong.producers.gateway import GatewaySettings, create_app
 from lienthong.schemas.registry_client import InMemoryRegistry
-from lienthong.settings import KafkaSettings
 from tests.identities import Identities
 from tests.producers.events import AGENCY
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lienthong.cli import app
-from lienthong.settings import KafkaSettings
+from lienthong.connectors.kafka import KafkaSettings
 from tests.producers.conftest import end_offsets, make_topic
 from tests.producers.events import dossier, dossier_json
 

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from lienthong.audit import AuditTrail, MemoryAuditSink
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers import Delivery, PublishRefused, Record
 from lienthong.producers.gateway import GatewaySettings, create_app
 from lienthong.producers.gateway._sink import AioKafkaSink
 from lienthong.schemas.access import load_access, revoke_key, save_access
-from lienthong.settings import KafkaSettings
 from tests.identities import Identities
 from tests.producers.conftest import consume, end_offsets, make_topic, new_agency
 from tests.producers.events import dossier, dossier_json

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from lienthong.broker import LocalBroker
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers import H_EVENT_ID, Delivery, Publisher, PublisherSettings
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.settings import LocalBrokerSettings
 from tests.conftest import REFUSED_CONNECTIONS, free_port
 from tests.producers.conftest import consume, end_offsets, make_topic
 from tests.producers.events import dossier

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers import (
     H_EVENT_ID,
     H_EVENT_TYPE,
@@ -20,7 +21,6 @@ from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 from tests.producers.conftest import consume, end_offsets, make_topic
 from tests.producers.events import dossier
 

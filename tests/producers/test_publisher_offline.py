@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers import EventEncoder, Publisher, PublisherSettings, SpoolFull
 from lienthong.schemas.registry_client import InMemoryRegistry
-from lienthong.settings import KafkaSettings
 from tests.conftest import REFUSED_CONNECTIONS, free_port
 from tests.producers.events import dossier
 

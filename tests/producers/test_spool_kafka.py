@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from lienthong.broker import LocalBroker
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers import H_EVENT_ID, Publisher, PublisherSettings
 from lienthong.schemas.models import DossierLifecycle
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.settings import LocalBrokerSettings
 from tests.conftest import REFUSED_CONNECTIONS, free_port
 from tests.producers.conftest import consume, make_topic
 from tests.producers.events import dossier

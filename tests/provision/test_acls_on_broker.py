@@ -23,11 +23,15 @@ from confluent_kafka import Producer as RdProducer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
 
-from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics, producer_config
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    ensure_topics,
+    kafka_python_producer,
+)
 from lienthong.connectors.topics import TopicLayout
 from lienthong.provision import AxisNames
 from lienthong.schemas.access import AccessFile, Agency, kafka_principal
-from lienthong.settings import KafkaSettings
 from tests.conftest import SecureIdentities
 
 EVENT = "dossier.lifecycle"
@@ -61,7 +65,7 @@ def scene(secure_identities: SecureIdentities, secure_admin_settings: KafkaSetti
     scene = Scene(names, a, b, clients)
     topics = [scene.ingress(a), scene.ingress(b), scene.sub(a), scene.sub(b)]
     ensure_topics(secure_admin_settings, [TopicSpec(t, partitions=1) for t in topics])
-    producer = KafkaProducer(**producer_config(secure_admin_settings))
+    producer = KafkaProducer(**kafka_python_producer(secure_admin_settings))
     for topic in (scene.sub(a), scene.sub(b)):
         producer.send(topic, b"for the subscriber").get(timeout=30)
     producer.close()
@@ -70,7 +74,7 @@ def scene(secure_identities: SecureIdentities, secure_admin_settings: KafkaSetti
 
 # -- kafka-python ---------------------------------------------------------------------
 def _kp_send(settings: KafkaSettings, topic: str) -> None:
-    producer = KafkaProducer(**producer_config(settings, max_block_ms=15_000))
+    producer = KafkaProducer(**kafka_python_producer(settings, max_block_ms=15_000))
     try:
         producer.send(topic, b"x").get(timeout=30)
     finally:
@@ -82,7 +86,7 @@ def _kp_read(
 ) -> list[bytes]:
     """Read ``topic`` in ``group``, or without a group by assigning partition 0."""
     consumer = KafkaConsumer(
-        **client_config(settings), group_id=group, auto_offset_reset="earliest"
+        **settings.as_kafka_python(), group_id=group, auto_offset_reset="earliest"
     )
     if group is None:
         consumer.assign([TopicPartition(topic, 0)])
@@ -101,7 +105,7 @@ def _kp_read(
 
 def _kp_end_offset(settings: KafkaSettings, topic: str) -> int:
     """ListOffsets, which every reader needs first; a refusal raises here."""
-    consumer = KafkaConsumer(**client_config(settings), group_id=None)
+    consumer = KafkaConsumer(**settings.as_kafka_python(), group_id=None)
     try:
         partition = TopicPartition(topic, 0)
         return int(consumer.end_offsets([partition])[partition])

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from lienthong.broker import LocalBroker
 from lienthong.cli import app
-from lienthong.connectors.kafka import TopicSpec, ensure_topics, producer_config
+from lienthong.connectors.kafka import TopicSpec, ensure_topics, kafka_python_producer
 from lienthong.connectors.topics import TopicLayout
 from lienthong.provision import AxisNames, credential_path, provision, read_credential
 from lienthong.schemas.access import AccessFile, Agency, save_access
@@ -60,7 +60,7 @@ def test_provision_is_idempotent_and_revoking_ends_access_at_once(
 
     ensure_topics(broker.client_settings(), [TopicSpec(topic, partitions=1)])
     syt = read_credential(credential_path(folder, "agency.syt"))
-    producer = KafkaProducer(**producer_config(syt, max_block_ms=10_000))
+    producer = KafkaProducer(**kafka_python_producer(syt, max_block_ms=10_000))
     try:
         producer.send(topic, b"allowed").get(timeout=30)
         # The grant is taken away while the producer stays connected.
@@ -78,7 +78,7 @@ def test_provision_is_idempotent_and_revoking_ends_access_at_once(
     assert not credential_path(folder, "agency.syt").exists()
     # kafka-python cannot even bootstrap: SCRAM authentication fails.
     with pytest.raises(KafkaError):
-        KafkaProducer(**producer_config(syt, max_block_ms=5_000))
+        KafkaProducer(**kafka_python_producer(syt, max_block_ms=5_000))
 
 
 def test_cli_provisions_from_the_agencies_file_and_explains(

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from lienthong.audit import AuditTrail, MemoryAuditSink
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.registry import RegistryServer, RegistrySettings
-from lienthong.settings import KafkaSettings
 from tests.identities import REGISTRY_ADMIN, Identities
 
 StartRegistry = Callable[..., RegistryServer]

@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from lienthong.connectors.kafka import TopicSpec, ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, TopicSpec, ensure_topics
 from lienthong.registry._errors import StoreError
-from lienthong.settings import KafkaSettings
 from tests.identities import REGISTRY_ADMIN
 from tests.registry.conftest import StartRegistry, body, record
 

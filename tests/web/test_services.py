@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.console import ConsoleSettings
 from lienthong.console import create_app as console_app
 from lienthong.producers import Delivery, Record
 from lienthong.registry._http import confluent_body
-from lienthong.settings import KafkaSettings
 from tests.producers.events import dossier, dossier_json
 from tests.producers.memory_gateway import MemoryGateway, memory_gateway
 from tests.web.serving import Answer, RawClient, served

@@ -11,11 +11,14 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from kafka import KafkaConsumer, TopicPartition
 
-from lienthong._murmur2 import partition_for
-from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics
-from lienthong.consumers._kafka import aiokafka_producer
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicSpec,
+    aiokafka_producer,
+    ensure_topics,
+    partition_for,
+)
 from lienthong.consumers.worker._outbox import Outbox, OutboxSender
-from lienthong.settings import KafkaSettings
 
 PARTITIONS = 3
 
@@ -52,7 +55,7 @@ class Event:
 
 
 def everything(kafka: KafkaSettings, topic: str) -> list[Any]:
-    consumer = KafkaConsumer(**client_config(kafka), enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka.as_kafka_python(), enable_auto_commit=False)
     parts = [TopicPartition(topic, p) for p in range(PARTITIONS)]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)

@@ -23,7 +23,7 @@ except ImportError:  # no C extensions (AIOKAFKA_NO_EXTENSIONS or an odd platfor
 FAST_LEVEL = 1
 
 
-def _fast_lz4(payload: Any, level: int = FAST_LEVEL) -> bytes:
+def fast_lz4(payload: Any, level: int = FAST_LEVEL) -> bytes:
     # The same frame aiokafka writes (no linked blocks, no checksum: KIP-57), faster.
     compressor = cramjam.lz4.Compressor(
         level=FAST_LEVEL, content_checksum=False, block_linked=False
@@ -40,4 +40,4 @@ def use_fast_lz4() -> None:
     """
     for module in (default_records, c_default_records):
         if module is not None and hasattr(module, "lz4_encode"):
-            module.lz4_encode = _fast_lz4
+            module.lz4_encode = fast_lz4

@@ -1,8 +1,7 @@
-"""Kafka, the axis's backbone: client settings and topics, from one place.
+"""Topics declared as :class:`TopicSpec` and created explicitly, through an admin client.
 
-Every Kafka client in lienthong is configured through these functions, so that a real
-cluster (TLS, SASL/SCRAM) is reached by settings alone. Topics are declared as
-:class:`TopicSpec` and created explicitly: the local broker refuses auto-creation.
+The local broker refuses auto-creation: a topic exists because a spec said how it
+should be (partitions, replication, policy).
 """
 
 from __future__ import annotations
@@ -15,37 +14,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from lienthong.settings import KafkaSettings
-
-
-def client_config(settings: KafkaSettings) -> dict[str, Any]:
-    """Connection and security options that kafka-python's clients all accept."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.bootstrap_list,
-        "client_id": settings.client_id,
-        "security_protocol": settings.security_protocol,
-    }
-    if settings.sasl_mechanism is not None:
-        config["sasl_mechanism"] = settings.sasl_mechanism
-        config["sasl_plain_username"] = settings.sasl_username
-        config["sasl_plain_password"] = (
-            settings.sasl_password.get_secret_value() if settings.sasl_password else None
-        )
-    if settings.ssl_cafile is not None:
-        config["ssl_cafile"] = str(settings.ssl_cafile)
-    return config
-
-
-def producer_config(settings: KafkaSettings, **overrides: Any) -> dict[str, Any]:
-    """Producer options with durability stated, not inherited from a library default."""
-    config = client_config(settings) | {
-        "acks": "all",
-        "enable_idempotence": True,
-        "linger_ms": 5,
-        # lz4: the cheapest codec per byte on CPU-bound producers (the `lz4` extra).
-        "compression_type": "lz4",
-    }
-    return config | overrides
+from lienthong.connectors.kafka._settings import KafkaSettings
 
 
 @dataclass(frozen=True)
@@ -68,7 +37,7 @@ class TopicSpec:
 
 def admin(settings: KafkaSettings, **overrides: Any) -> KafkaAdminClient:
     """An admin client for the configured cluster."""
-    return KafkaAdminClient(**(client_config(settings) | overrides))
+    return KafkaAdminClient(**(settings.as_kafka_python() | overrides))
 
 
 def ensure_topics(settings: KafkaSettings, specs: Iterable[TopicSpec]) -> list[str]:

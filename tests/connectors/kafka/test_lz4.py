@@ -7,7 +7,7 @@ from aiokafka.record._crecords import default_records as c_records
 from aiokafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
 from kafka.record.memory_records import MemoryRecords
 
-from lienthong._lz4 import _fast_lz4, use_fast_lz4
+from lienthong.connectors.kafka import fast_lz4, use_fast_lz4
 
 LZ4 = 3  # the codec id in a batch's attributes
 
@@ -31,8 +31,8 @@ def _batch() -> bytes:
 def test_both_builders_use_the_fast_level_and_readers_agree() -> None:
     use_fast_lz4()
     use_fast_lz4()  # idempotent
-    assert c_records.lz4_encode is _fast_lz4
-    assert py_records.lz4_encode is _fast_lz4
+    assert c_records.lz4_encode is fast_lz4
+    assert py_records.lz4_encode is fast_lz4
     data = _batch()
     batch = DefaultRecordBatch(bytearray(data))
     assert batch.compression_type == LZ4

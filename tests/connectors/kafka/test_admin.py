@@ -4,42 +4,15 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
-import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from lienthong.connectors.kafka import (
+    KafkaSettings,
     TopicSpec,
     admin,
-    client_config,
     ensure_topics,
-    producer_config,
+    kafka_python_producer,
 )
-from lienthong.settings import KafkaSettings
-
-
-def test_client_config_carries_sasl_secret_only_into_the_client() -> None:
-    settings = KafkaSettings(
-        bootstrap_servers="a:9092, b:9092",
-        security_protocol="SASL_SSL",
-        sasl_mechanism="SCRAM-SHA-512",
-        sasl_username="syt",
-        sasl_password="s3cret",
-    )
-    config = client_config(settings)
-    assert config["bootstrap_servers"] == ["a:9092", "b:9092"]
-    assert config["sasl_plain_password"] == "s3cret"
-    assert "s3cret" not in repr(settings)
-
-
-def test_bad_bootstrap_servers_say_the_expected_form() -> None:
-    with pytest.raises(ValueError, match="host:port"):
-        KafkaSettings(bootstrap_servers="localhost")
-
-
-def test_producer_durability_is_explicit() -> None:
-    config = producer_config(KafkaSettings())
-    assert config["acks"] == "all"
-    assert config["enable_idempotence"] is True
 
 
 def test_ensure_topics_creates_once_with_the_spec(
@@ -62,14 +35,14 @@ def test_thousand_keyed_records_keep_count_and_order_per_key(
 ) -> None:
     topic = unique_topic("keyed")
     ensure_topics(kafka_settings, [TopicSpec(topic, partitions=6)])
-    producer = KafkaProducer(**producer_config(kafka_settings))
+    producer = KafkaProducer(**kafka_python_producer(kafka_settings))
     for n in range(1000):
         key = f"dossier-{n % 37}"
         producer.send(topic, key=key.encode(), value=f"{key}:{n}".encode())
     producer.flush()
     producer.close()
 
-    consumer = KafkaConsumer(**client_config(kafka_settings), enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka_settings.as_kafka_python(), enable_auto_commit=False)
     partitions = [TopicPartition(topic, p) for p in range(6)]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)

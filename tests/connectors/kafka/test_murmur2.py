@@ -7,7 +7,7 @@ import random
 from aiokafka.partitioner import murmur2 as aiokafka_murmur2
 from kafka.partitioner.default import murmur2 as kafka_python_murmur2
 
-from lienthong._murmur2 import murmur2, partition_for
+from lienthong.connectors.kafka import murmur2, partition_for
 
 
 def test_the_fast_murmur2_equals_aiokafkas_on_keys_of_every_length() -> None:

@@ -19,16 +19,6 @@ CHECKED = (*MAPPED, "lienthong", "bench")
 PENDING = {
     # Imports other rooms are moving as this test lands (issue 15); remove a line when its
     # import is gone. Owner in brackets.
-    ("producers/_link.py", "lienthong._murmur2"),  # [kafka-layer] → connectors/kafka/
-    ("producers/gateway/_sink.py", "lienthong._aiokafka_batches"),  # [kafka-layer]
-    ("producers/gateway/_sink.py", "lienthong._lz4"),  # [kafka-layer]
-    ("producers/gateway/_sink.py", "lienthong._murmur2"),  # [kafka-layer]
-    ("consumers/_kafka.py", "lienthong._lz4"),  # [kafka-layer]
-    ("consumers/worker/_outbox.py", "lienthong._aiokafka_batches"),  # [kafka-layer]
-    ("consumers/worker/_outbox.py", "lienthong._murmur2"),  # [kafka-layer]
-    ("bench/_common.py", "lienthong.consumers._kafka"),  # [kafka-layer]
-    ("bench/bench_views.py", "lienthong.consumers._kafka"),  # [kafka-layer]
-    ("bench/bench_worker.py", "lienthong.consumers._kafka"),  # [kafka-layer]
     ("consumers/views/tables.py", "lienthong.consumers.worker._context"),  # [worker]
     ("consumers/views/tables.py", "lienthong.consumers.worker._outbox"),  # [worker]
     ("bench/bench_metrics.py", "lienthong.consumers.worker.stages._Children"),  # [worker]

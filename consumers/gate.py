@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -145,7 +146,7 @@ class Gate:
             )
             return self._refuse(record, refusal)
         try:
-            event = entry.model.from_avro(decoded)
+            event = entry.model.from_avro(decoded, now=_instant(self._clock()))
         except ValidationError as exc:
             refusal = dl.Refusal.broken_contract(
                 violations(exc),
@@ -262,6 +263,11 @@ class Gate:
             first_seen_ms=dl.first_seen(h.as_dict(record.headers), self._clock()),
         )
         return Refused(letter)
+
+
+def _instant(epoch_ms: int) -> datetime:
+    """The clock's reading as the aware datetime the contracts' "future" rules compare."""
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC)
 
 
 def _get(envelope: object, name: str) -> str | None:

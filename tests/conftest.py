@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from lienthong.audit import AuditTrail, MemoryAuditSink
 from lienthong.broker import LocalBroker, LocalCluster
@@ -32,6 +33,17 @@ from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.access import AccessFile, kafka_principal
 from lienthong.settings import LocalBrokerSettings
 from tests.identities import Identities, with_credentials
+
+# Property-based tests: a bounded sample in CI (bench/fuzz.py runs the long one); no
+# deadline (the machine is shared, timings vary) and no example database in the tree.
+settings.register_profile(
+    "lienthong",
+    max_examples=int(os.environ.get("LIENTHONG_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("lienthong")
 
 _startup: dict[str, float] = {}
 _KAFKA_FIXTURES = {

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from enum import Enum
 from typing import Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from lienthong.schemas.models._partial import with_rule_errors as _with_rule_errors
 from lienthong.schemas.rules.problem import Problem
 
 
@@ -45,21 +54,31 @@ class AvroModel(BaseModel):
     - every string, and every string in a list, is NFC-normalised before any check
       (by its field's type, :mod:`._types`), so code look-ups compare NFC to NFC;
     - cross-field rules come from :meth:`_problems` and are all reported at once, each on
-      its own field;
+      its own field, together with the field errors when some fields fail their own
+      checks (the rules that need a failed field are skipped: :mod:`._partial`);
     - :meth:`to_avro` and :meth:`from_avro` convert to and from the dict fastavro writes
       and reads, exactly (``from_avro(m.to_avro()) == m``).
     """
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
-    @model_validator(mode="after")
-    def _apply_rules(self) -> Self:
-        problems = [p for p in self._problems() if p is not None]
+    @model_validator(mode="wrap")
+    @classmethod
+    def _apply_rules(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Self:
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            # Field errors first; the cross-field rules the valid fields can still be
+            # judged by are reported with them, so a client fixes everything at once.
+            raise _with_rule_errors(cls, data, exc, info) from None
+        problems = [p for p in model._problems() if p is not None]
         if problems:
             raise ValidationError.from_exception_data(
-                type(self).__name__, [self._line_error(p) for p in problems]
+                cls.__name__, [model._line_error(p) for p in problems]
             )
-        return self
+        return model
 
     def _line_error(self, problem: Problem) -> InitErrorDetails:
         return InitErrorDetails(
@@ -77,9 +96,11 @@ class AvroModel(BaseModel):
         return {name: _avro_value(getattr(self, name)) for name in type(self).model_fields}
 
     @classmethod
-    def from_avro(cls, record: Mapping[str, Any]) -> Self:
+    def from_avro(cls, record: Mapping[str, Any], *, now: datetime | None = None) -> Self:
         """Validate a record as fastavro reads it (datetimes or epoch-ms ints, UUIDs or str).
 
-        Raises pydantic's ``ValidationError``; see :func:`~.violations.violations`.
+        ``now`` is the clock the "not in the future" rules compare with (default: the
+        wall clock). Raises pydantic's ``ValidationError``; see
+        :func:`~.violations.violations`.
         """
-        return cls.model_validate(record)
+        return cls.model_validate(record, context=None if now is None else {"now": now})

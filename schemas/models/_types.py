@@ -10,6 +10,10 @@ of field need more than strict mode:
   truncated to the millisecond, the precision Avro keeps, so a model survives an Avro
   round trip unchanged. Naive datetimes are refused: fastavro would read them as the
   machine's local time.
+  Every time must also be plausible (:mod:`lienthong.schemas.rules.dates` says which
+  window and why): ``Timestamp`` is a legal date (1990-2099), ``OccurredAt`` the
+  envelope's time of the fact (2000 .. a day after the clock in the validation context
+  ``{"now": datetime}``, or the wall clock). Out of window is rule ``date_range``.
 - ``EventUuid`` (Avro uuid): a ``uuid.UUID`` or its canonical 36-character text.
 - enums: matched by value (the Avro symbol) rather than requiring an enum instance.
 
@@ -44,17 +48,25 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from lienthong.schemas.rules import codes
+from lienthong.schemas.rules.dates import LEGAL_DATES, legal_date_problem, occurred_at_problem
 from lienthong.schemas.rules.dossier_codes import applicant_type_problem, status_problem
-from lienthong.schemas.rules.text import nfc, nfc_value
+from lienthong.schemas.rules.text import nfc, nfc_value, utf8_problem
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LEGAL_FIRST, _LEGAL_END = LEGAL_DATES
 _CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 RESERVED_SYMBOL = "UNKNOWN"
+
+
+def _refuse_surrogates(value: str) -> None:
+    problem = utf8_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("utf8_text", "{reason}", {"reason": problem})
 
 
 def rule(name: str, check: Callable[[Any], str | None]) -> AfterValidator:
@@ -62,6 +74,8 @@ def rule(name: str, check: Callable[[Any], str | None]) -> AfterValidator:
 
     def apply(value: T) -> T:
         if isinstance(value, str):
+            if not value.isascii():
+                _refuse_surrogates(value)
             value = cast(T, nfc(value))
         problem = check(value)
         if problem is not None:
@@ -75,21 +89,25 @@ def rule(name: str, check: Callable[[Any], str | None]) -> AfterValidator:
 def _not_blank(value: str) -> str:
     # ``rule("not_blank", ...)`` and ``nfc`` inlined: the most frequent field rule (a
     # dozen fields of an event), so one Python call per field instead of three.
-    if not value.isascii() and not _is_normalized("NFC", value):
-        value = normalize("NFC", value)
+    if not value.isascii():
+        _refuse_surrogates(value)
+        if not _is_normalized("NFC", value):
+            value = normalize("NFC", value)
     if value.strip():
         return value
     problem = codes.not_blank_problem(value)
     raise PydanticCustomError("not_blank", "{reason}", {"reason": problem})
 
 
+def _out_of_range(reason: str) -> PydanticCustomError:
+    return PydanticCustomError("date_range", "{reason}", {"reason": reason})
+
+
 def _from_epoch_millis(millis: int) -> datetime:
     try:
         return _EPOCH + timedelta(milliseconds=millis)
     except OverflowError:
-        raise PydanticCustomError(
-            "timestamp_range", "{reason}", {"reason": f"{millis} ms is outside years 1-9999"}
-        ) from None
+        raise _out_of_range(f"{millis} ms since 1970 is outside years 1-9999") from None
 
 
 def _parse_iso(text: str) -> datetime:
@@ -101,20 +119,49 @@ def _parse_iso(text: str) -> datetime:
         ) from None
 
 
-def _timestamp(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+def _utc_millis(
+    value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+) -> datetime:
     if isinstance(value, int) and not isinstance(value, bool):
         moment = _from_epoch_millis(value)
-    # JSON has no time type; Avro dicts do, so a string is only a time in JSON.
-    elif isinstance(value, str) and info.mode == "json":
-        value = _parse_iso(value)
-        # An aware plain datetime is what the handler passes through unchanged;
-        # skipping it saves a call per time field (a naive one still gets its error).
-        moment = value.astimezone(UTC) if value.utcoffset() is not None else handler(value)
     else:
-        moment = handler(value).astimezone(UTC)
+        # JSON has no time type; Avro dicts do, so a string is only a time in JSON.
+        if isinstance(value, str) and info.mode == "json":
+            value = _parse_iso(value)
+            # An aware plain datetime is what the handler passes through unchanged;
+            # skipping it saves a call per time field (a naive one still gets its error).
+            if value.utcoffset() is None:
+                value = handler(value)
+        else:
+            value = handler(value)
+        try:
+            moment = value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+            raise _out_of_range(f"{value.isoformat()} is outside years 1-9999 in UTC") from None
     micros = moment.microsecond
     # Whole milliseconds (the usual case) need no new object.
     return moment if micros % 1000 == 0 else moment.replace(microsecond=micros // 1000 * 1000)
+
+
+def _timestamp(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    moment = _utc_millis(value, handler, info)
+    if _LEGAL_FIRST <= moment < _LEGAL_END:  # inlined: every time field of every event
+        return moment
+    raise _out_of_range(legal_date_problem(moment) or "")
+
+
+def _now(info: ValidationInfo) -> datetime:
+    context = info.context
+    now = context.get("now") if isinstance(context, dict) else None
+    return now if isinstance(now, datetime) else datetime.now(UTC)
+
+
+def _occurred_at(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    moment = _utc_millis(value, handler, info)
+    problem = occurred_at_problem(moment, _now(info))
+    if problem is not None:
+        raise _out_of_range(problem)
+    return moment
 
 
 def _uuid(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
@@ -152,7 +199,10 @@ def _distinct_not_empty(items: list[T]) -> list[T]:
 
 
 Timestamp = Annotated[AwareDatetime, WrapValidator(_timestamp)]
-"""Avro timestamp-millis: an aware UTC datetime with millisecond precision."""
+"""Avro timestamp-millis: an aware UTC datetime with millisecond precision, 1990-2099."""
+
+OccurredAt = Annotated[AwareDatetime, WrapValidator(_occurred_at)]
+"""The envelope's ``occurred_at``: a Timestamp from 2000 to a day after "now"."""
 
 EventUuid = Annotated[UUID, WrapValidator(_uuid)]
 """Avro uuid: a UUID, given as ``uuid.UUID`` or canonical text."""

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from lienthong.schemas.models._base import AvroModel
+from lienthong.schemas.models._partial import known
 from lienthong.schemas.models._types import (
     AgencyCode,
     EventUuid,
     NonBlank,
-    Timestamp,
+    OccurredAt,
     TraceId,
 )
 from lienthong.schemas.rules import codes
@@ -29,7 +30,7 @@ class Envelope(AvroModel):
 
     event_id: EventUuid
     event_type: NonBlank
-    occurred_at: Timestamp
+    occurred_at: OccurredAt
     source_agency: AgencyCode
     schema_ref: NonBlank
     trace_id: TraceId
@@ -67,6 +68,8 @@ class EventModel(AvroModel):
     envelope: Envelope
 
     def _problems(self) -> Iterable[Problem | None]:
+        if not known("envelope"):
+            return
         if self.envelope.event_type != self.EVENT_TYPE:
             yield Problem(
                 "envelope.event_type",

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
+from lienthong.schemas.models._partial import known
 from lienthong.schemas.models._types import (
     ApplicantType,
     DossierStatusCode,
@@ -79,6 +80,8 @@ class DossierLifecycle(EventModel):
         yield not_before("NgayHenTraMoi", self.NgayHenTraMoi, "NgayHenTra", self.NgayHenTra)
 
     def _transition_problem(self) -> Problem | None:
+        if not known("TrangThaiTruoc", "TrangThaiHoSo"):
+            return None
         problem = transition_problem(self.TrangThaiTruoc, self.TrangThaiHoSo)
         return Problem("TrangThaiHoSo", "status_transition", problem) if problem else None
 
@@ -89,6 +92,8 @@ class DossierLifecycle(EventModel):
         return Problem("MaDoiTuong", "identity_number", problem) if problem else None
 
     def _required_by_status(self) -> Iterator[Problem]:
+        if not known("TrangThaiHoSo"):
+            return
         status = self.TrangThaiHoSo
         for field in _REQUIRED_BY_STATUS[status]:
             if getattr(self, field) is None:

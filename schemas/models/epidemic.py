@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import ClassVar
 
+from lienthong.schemas.models._partial import known
 from lienthong.schemas.models._types import (
     AvroInt,
     CommuneCode,
@@ -70,9 +71,10 @@ class EpidemicCaseReport(EventModel):
 
     def _problems(self) -> Iterable[Problem | None]:
         yield from super()._problems()
-        yield not_after(
-            "onset_at", self.onset_at, "envelope.occurred_at", self.envelope.occurred_at
-        )
+        if known("envelope"):
+            yield not_after(
+                "onset_at", self.onset_at, "envelope.occurred_at", self.envelope.occurred_at
+            )
 
 
 class QuarantineZone(EventModel):
@@ -97,9 +99,13 @@ class QuarantineZone(EventModel):
         yield from super()._problems()
         if self.radius_m is not None and self.radius_m <= 0:
             yield Problem("radius_m", "positive", f"radius {self.radius_m} m is not positive")
+        if known("action"):
+            yield from self._lifted_by_action()
+        yield not_before("lifted_at", self.lifted_at, "opened_at", self.opened_at)
+
+    def _lifted_by_action(self) -> Iterable[Problem]:
         lifted = self.action is QuarantineZoneAction.LIFTED
         if lifted and self.lifted_at is None:
             yield Problem("lifted_at", "required_for_action", "a LIFTED zone needs lifted_at")
         if not lifted and self.lifted_at is not None:
             yield Problem("lifted_at", "forbidden_for_action", "an OPENED zone has no lifted_at")
-        yield not_before("lifted_at", self.lifted_at, "opened_at", self.opened_at)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import ClassVar
 
+from lienthong.schemas.models._partial import known
 from lienthong.schemas.models._types import (
     AgencyCode,
     CommuneCode,
@@ -94,6 +95,8 @@ class FeedbackCase(EventModel):
         yield not_before("published_at", self.published_at, "answered_at", self.answered_at)
 
     def _required_by_stage(self) -> Iterator[Problem]:
+        if not known("stage"):
+            return
         reached = _STAGES[: _STAGES.index(self.stage) + 1]
         for stage in reached:
             for field in REQUIRED_BY_STAGE.get(stage, ()):

@@ -12,6 +12,19 @@ import unicodedata
 _is_normalized = unicodedata.is_normalized
 
 
+def utf8_problem(text: str) -> str | None:
+    """Why ``text`` cannot travel as UTF-8 (a lone surrogate), or ``None`` if it can.
+
+    Python strings may hold surrogate code points that no UTF-8 encoder writes, so an
+    event holding one would pass the contracts and fail in the codec, naming no field.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"holds {text[exc.start]!r} at {exc.start}, a lone surrogate that is not text"
+    return None
+
+
 def nfc(text: str) -> str:
     """``text`` in Unicode Normalisation Form C (unchanged, and cheap, if it already is)."""
     # ASCII text is always NFC, and ``isascii`` is far cheaper than ``is_normalized``.

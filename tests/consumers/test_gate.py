@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,12 +21,14 @@ from lienthong.schemas.registry_client import InMemoryRegistry
 from .day import DOSSIER_AGENCY, dossier_events
 
 LAYOUT = TopicLayout("t")
+# The gate's clock: a day after the test events happened ("not in the future" needs one).
+NOW_MS = int(datetime(2025, 3, 5, tzinfo=UTC).timestamp() * 1000)
 
 
 @pytest.fixture
 def setup() -> tuple[Gate, EventEncoder]:
     registry = InMemoryRegistry()
-    return Gate(AvroDeserializer(registry), layout=LAYOUT, clock=lambda: 1_000), EventEncoder(
+    return Gate(AvroDeserializer(registry), layout=LAYOUT, clock=lambda: NOW_MS), EventEncoder(
         registry
     )
 

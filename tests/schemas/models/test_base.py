@@ -56,7 +56,7 @@ def test_decomposed_text_is_stored_nfc_from_python_and_from_json(example: Exampl
     assert model.model_validate_json(decomposed_json) == expected
 
 
-def test_all_rule_problems_are_reported_together() -> None:
+def test_field_errors_and_cross_field_rules_are_reported_together() -> None:
     record = DENGUE_CASE | {
         "envelope": DENGUE_CASE["envelope"] | {"event_type": "case.feedback"},
         "status": "UNKNOWN",
@@ -65,13 +65,41 @@ def test_all_rule_problems_are_reported_together() -> None:
     with pytest.raises(ValidationError) as caught:
         EpidemicCaseReport.from_avro(record)
     found = [(v["field"], v["rule"]) for v in violations(caught.value)]
-    assert found == [("status", "reserved_symbol")]  # field rules first...
+    # The field's own error first, then every cross-field rule, each on its own field.
+    assert found == [
+        ("status", "reserved_symbol"),
+        ("envelope.event_type", "event_type"),
+        ("onset_at", "date_order"),
+    ]
     record["status"] = "CONFIRMED"
     with pytest.raises(ValidationError) as caught:
         EpidemicCaseReport.from_avro(record)
     found = [(v["field"], v["rule"]) for v in violations(caught.value)]
-    # ...then every cross-field rule, each on its own field.
     assert found == [("envelope.event_type", "event_type"), ("onset_at", "date_order")]
+
+
+def test_rules_that_need_a_failed_field_are_not_judged() -> None:
+    # A bad envelope: the rules comparing with it (event type, onset before occurrence)
+    # cannot be judged and are not reported; the field error is.
+    record = DENGUE_CASE | {
+        "envelope": DENGUE_CASE["envelope"] | {"occurred_at": 5},
+        "onset_at": DENGUE_CASE["envelope"]["occurred_at"].replace(year=2026),
+    }
+    with pytest.raises(ValidationError) as caught:
+        EpidemicCaseReport.from_avro(record)
+    assert [(v["field"], v["rule"]) for v in violations(caught.value)] == [
+        ("envelope.occurred_at", "date_range")
+    ]
+
+
+def test_field_and_rule_errors_come_together_from_json_too() -> None:
+    document = json.loads(OfficialDocument.from_avro(ISSUED).model_dump_json())
+    document["issuing_agency"] = "not an agency"
+    document["signed_at"] = "2025-12-31T00:00:00Z"  # after issued_at: a cross-field rule
+    with pytest.raises(ValidationError) as caught:
+        OfficialDocument.model_validate_json(json.dumps(document))
+    found = [(v["field"], v["rule"]) for v in violations(caught.value)]
+    assert found == [("issuing_agency", "agency_code"), ("signed_at", "date_order")]
 
 
 def test_models_are_immutable() -> None:

@@ -42,7 +42,7 @@ def test_timestamps_become_utc_and_lose_what_avro_cannot_keep() -> None:
 def test_timestamps_accept_epoch_milliseconds() -> None:
     moment = Envelope.from_avro(_envelope(occurred_at=1741055401123)).occurred_at
     assert moment == datetime(2025, 3, 4, 2, 30, 1, 123000, tzinfo=UTC)
-    assert Envelope.from_avro(_envelope(occurred_at=-1)).occurred_at.year == 1969
+    assert _rules(_envelope(occurred_at=-1)) == [("occurred_at", "date_range")]  # 1969
 
 
 def test_timestamps_refuse_naive_text_bool_and_impossible_values() -> None:
@@ -53,7 +53,43 @@ def test_timestamps_refuse_naive_text_bool_and_impossible_values() -> None:
         ("occurred_at", "datetime_type")
     ]
     assert _rules(_envelope(occurred_at=True)) == [("occurred_at", "datetime_type")]
-    assert _rules(_envelope(occurred_at=2**62)) == [("occurred_at", "timestamp_range")]
+    assert _rules(_envelope(occurred_at=2**62)) == [("occurred_at", "date_range")]
+
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "plausible"),
+    [
+        (datetime(2000, 1, 1, tzinfo=UTC), True),
+        (datetime(1999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC), False),
+        (NOW + timedelta(days=1), True),
+        (NOW + timedelta(days=1, milliseconds=1), False),
+        (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))), False),  # before year 1 in UTC
+        (datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-2))), False),
+        (-(2**62), False),
+    ],
+)
+def test_occurred_at_lies_between_2000_and_a_day_after_the_injected_clock(
+    occurred_at: datetime | int, plausible: bool
+) -> None:
+    record = _envelope(occurred_at=occurred_at)
+    if plausible:
+        assert Envelope.from_avro(record, now=NOW).occurred_at == occurred_at
+        return
+    with pytest.raises(ValidationError) as caught:
+        Envelope.from_avro(record, now=NOW)
+    assert [(v["field"], v["rule"]) for v in violations(caught.value)] == [
+        ("occurred_at", "date_range")
+    ]
+
+
+def test_the_future_bound_follows_the_wall_clock_without_an_injected_one() -> None:
+    Envelope.from_avro(_envelope(occurred_at=datetime.now(UTC) + timedelta(hours=23)))
+    assert _rules(_envelope(occurred_at=datetime.now(UTC) + timedelta(days=2))) == [
+        ("occurred_at", "date_range")
+    ]
 
 
 def test_json_input_takes_iso_text_or_epoch_milliseconds() -> None:
@@ -113,3 +149,33 @@ def test_rule_messages_keep_braces_literally() -> None:
     assert _rules(_envelope(source_agency="{x}")) == [("source_agency", "agency_code")]
     with pytest.raises(ValidationError, match=r"'\{x\}' is not an agency code"):
         Envelope.from_avro(_envelope(source_agency="{x}"))
+
+
+@pytest.mark.parametrize(
+    ("received_at", "plausible"),
+    [
+        (datetime(1990, 1, 1, tzinfo=UTC), True),
+        (datetime(2099, 12, 31, 23, 59, 59, 999000, tzinfo=UTC), True),
+        (datetime(1989, 12, 31, 23, 59, tzinfo=UTC), False),
+        (datetime(2100, 1, 1, tzinfo=UTC), False),
+        (datetime(9999, 12, 31, tzinfo=UTC), False),
+    ],
+)
+def test_legal_dates_lie_in_1990_to_2099(received_at: datetime, plausible: bool) -> None:
+    record = {
+        "envelope": _envelope(),
+        "case_id": "PAKN-1",
+        "stage": "RECEIVED",
+        "channel": "HOTLINE",
+        "title": "Ngập nước",
+        "content": "Đường ngập sau mưa.",
+        "received_at": received_at,
+    }
+    if plausible:
+        assert FeedbackCase.from_avro(record).received_at == received_at
+        return
+    with pytest.raises(ValidationError) as caught:
+        FeedbackCase.from_avro(record)
+    assert ("received_at", "date_range") in [
+        (v["field"], v["rule"]) for v in violations(caught.value)
+    ]

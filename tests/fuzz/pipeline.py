@@ -29,10 +29,10 @@ from typing import Any
 from fastavro import schemaless_writer
 from pydantic import ValidationError
 
-from lienthong._json import dumps, loads
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dedup import EMPTY
 from lienthong.consumers.gate import Gate, IngressRecord, Passed, Refused
+from lienthong.consumers.state_json import dumps, loads
 from lienthong.consumers.views import query
 from lienthong.consumers.views.entities import APPLIERS
 from lienthong.consumers.views.query import STAT_DIMENSIONS

@@ -37,6 +37,8 @@ class EntityState:
     statuses: dict[str, str] = field(default_factory=dict)
     recent: tuple[tuple[str, int], ...] = ()
     """(event_id, ms when it passed), oldest first."""
+    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Entity kind → the agencies that own it (:mod:`lienthong.consumers.ownership`)."""
 
     def has_passed(self, event_id: str) -> bool:
         """Whether an event with ``event_id`` already passed the gate for this entity."""
@@ -54,19 +56,26 @@ class EntityState:
         *,
         event_type: str | None = None,
         status: str | None = None,
+        owned: tuple[str, tuple[str, ...]] | None = None,
     ) -> EntityState:
-        """The state after ``event_id`` passed, carrying ``status`` for ``event_type``."""
+        """The state after ``event_id`` passed, carrying ``status`` for ``event_type``
+        and ``owned`` = (entity kind, its owners now)."""
         horizon = now_ms - policy.max_age_ms
         kept = [(i, t) for i, t in self.recent if t >= horizon]
         kept.append((event_id, now_ms))
         statuses = self.statuses
         if event_type is not None and status is not None and statuses.get(event_type) != status:
             statuses = {**statuses, event_type: status}
-        return EntityState(statuses, tuple(kept[-policy.max_ids :]))
+        owners = self.owners
+        if owned is not None and owners.get(owned[0]) != owned[1]:
+            owners = {**owners, owned[0]: owned[1]}
+        return EntityState(statuses, tuple(kept[-policy.max_ids :]), owners)
 
     def to_bytes(self) -> bytes:
         """Compact JSON for the table (readable with any Kafka tool)."""
-        body = {"s": self.statuses, "r": [list(pair) for pair in self.recent]}
+        body: dict[str, object] = {"s": self.statuses, "r": [list(pair) for pair in self.recent]}
+        if self.owners:
+            body["o"] = {kind: list(agencies) for kind, agencies in self.owners.items()}
         return dumps(body)
 
     @classmethod
@@ -78,6 +87,7 @@ class EntityState:
         return cls(
             statuses={str(k): str(v) for k, v in body.get("s", {}).items()},
             recent=tuple((str(i), int(t)) for i, t in body.get("r", [])),
+            owners={str(k): tuple(map(str, v)) for k, v in body.get("o", {}).items()},
         )
 
 

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dedup import DedupPolicy, EntityState
 from lienthong.consumers.facets import STATUS_TRACKS, Facets, facets_of, transition_problem_for
+from lienthong.consumers.ownership import NotOwner, judge_ownership
 from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
 from lienthong.schemas.catalogue import EventType
@@ -196,6 +197,9 @@ class Gate:
                 "envelope.event_id",
             )
             return Refused(duplicate.letter, facets, decoded)
+        ownership = judge_ownership(event, state.owners)
+        if isinstance(ownership, NotOwner):
+            return refuse(dl.NOT_OWNER, ownership.message, "envelope.source_agency", "ownership")
         previous = state.status(facets.event_type)
         problem = transition_problem_for(facets.event_type, previous, facets.status)
         if problem is not None:
@@ -209,6 +213,7 @@ class Gate:
             self._policy,
             event_type=facets.event_type,
             status=facets.status if tracked is not None and tracked.check is not None else None,
+            owned=(ownership.kind, ownership.owners) if ownership is not None else None,
         )
         headers = h.untrusted_removed(record.headers)
         headers += h.encode(

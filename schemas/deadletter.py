@@ -63,6 +63,7 @@ INVALID_EVENT = "invalid_event"
 ILLEGAL_TRANSITION = "illegal_transition"
 DUPLICATE_EVENT = "duplicate_event"
 WRONG_TOPIC = "wrong_topic"
+NOT_OWNER = "not_owner"
 KEY_MISMATCH = "key_mismatch"
 HANDLER_FAILED = "handler_failed"
 INTERNAL_ERROR = "internal_error"
@@ -86,6 +87,7 @@ REASONS: Mapping[str, str] = {
     ILLEGAL_TRANSITION: "the status may not follow the entity's last known status",
     DUPLICATE_EVENT: "an event with this event_id already passed the gate",
     WRONG_TOPIC: "the event's agency or type does not fit the topic it came on",
+    NOT_OWNER: "the entity belongs to other agencies; this agency may not change it",
     KEY_MISMATCH: "the Kafka key is not the entity's id",
     HANDLER_FAILED: "a subscriber's handler kept failing",
     INTERNAL_ERROR: "the gate itself failed on this record (a bug: report it)",

@@ -20,6 +20,7 @@ aiokafka producer (acks=all) owned by the app, in whole batches (:mod:`._outbox`
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import faust
 from aiokafka import AIOKafkaProducer
 from mode import Service
 
+from lienthong.audit import AuditSettings, AuditTrail, open_trail
 from lienthong.connectors.kafka import KafkaSettings, aiokafka_producer
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dedup import DedupPolicy, RecentIds
@@ -53,6 +55,17 @@ def _raw() -> faust.Schema[bytes, bytes]:
     return faust.Schema(
         key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
+
+
+class TrailCloser(Service):
+    """Delivers the worker's queued audit events when the worker stops."""
+
+    def __init__(self, trail: AuditTrail) -> None:
+        super().__init__()
+        self._trail = trail
+
+    async def on_stop(self) -> None:
+        await asyncio.to_thread(self._trail.close)
 
 
 class Sender(Service):
@@ -185,7 +198,15 @@ def create_worker(
             max_age_ms=int(settings.dedup_max_age_s * 1000),
         ),
     )
-    validate = ValidateStage(gate, table, layout, metrics)
+    # The security feed: every not_owner refusal is audited, besides its dead letter.
+    trail = open_trail(
+        "worker",
+        kafka,
+        metrics,
+        AuditSettings(topic_prefix=settings.topic_prefix, registry_url=settings.registry_url),
+    )
+    app.add_dependency(TrailCloser(trail))
+    validate = ValidateStage(gate, table, layout, metrics, trail=trail)
     route: RouteStage | None = None
     if watcher is not None:
 

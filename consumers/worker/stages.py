@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from prometheus_client import Counter
 
+from lienthong.audit import AuditAction, AuditTrail
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dedup import EMPTY, EntityState, RecentIds
 from lienthong.consumers.facets import Facets
@@ -36,6 +37,7 @@ from lienthong.consumers.worker._outbox import Outbox, OutboxSender
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.monitoring.tally import HistogramTally
 from lienthong.schemas import headers as h
+from lienthong.schemas.deadletter import NOT_OWNER, DeadLetter
 from lienthong.schemas.errors import RegistryError
 
 log = logging.getLogger(__name__)
@@ -126,8 +128,10 @@ class ValidateStage:
         metrics: AxisMetrics,
         *,
         registry_backoff_s: tuple[float, float] = (0.5, 30.0),
+        trail: AuditTrail | None = None,
     ) -> None:
         self._gate = gate
+        self._trail = trail
         self._table = table
         # States judged but not yet in the table (their batch is still being delivered):
         # the next batch is judged against these.
@@ -199,6 +203,8 @@ class ValidateStage:
                 self._failures.inc(letter.reason)
                 self._dead.inc(deadletter, letter.reason)
                 self.refused += 1
+                if letter.reason == NOT_OWNER:
+                    self._audit_not_owner(letter, key)
                 if verdict.facets is not None and verdict.record is not None:
                     judged.views.append(
                         Forward(event, key, record.value, verdict.facets, [], verdict.record)
@@ -207,6 +213,20 @@ class ValidateStage:
         judged.tallies = [c.take() for c in self._children]
         self._latency.flush()
         return judged
+
+    def _audit_not_owner(self, letter: DeadLetter, key: bytes | None) -> None:
+        if self._trail is None:
+            return
+        refusal = letter.refusal
+        entity = key.decode("utf-8", "replace") if key is not None else "?"
+        self._trail.record(
+            AuditAction.NOT_OWNER,
+            f"agency:{refusal.agency}",
+            refusal.message,
+            target=f"{refusal.event_type} {entity}",
+            reason=NOT_OWNER,
+            metric_identity=f"agency:{refusal.agency}",
+        )
 
     @property
     def _children(self) -> tuple[_Children, ...]:

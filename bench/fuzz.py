@@ -43,9 +43,9 @@ from hypothesis import HealthCheck, Verbosity, given, settings
 from starlette.testclient import TestClient
 
 from bench._common import free_port, interpreter
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.console import ConsoleSettings
 from lienthong.console import create_app as console_app
-from lienthong.settings import KafkaSettings
 from tests.fuzz.http import exchange, gateway_body, judge, raw_request
 from tests.fuzz.pipeline import EventPipeline, Tally
 from tests.fuzz.query_api import get_request, query_path

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.console import ConsoleSettings
 from lienthong.console import create_app as console_app
-from lienthong.settings import KafkaSettings
 from tests.fuzz.http import exchange, gateway_body, judge, raw_request
 from tests.producers.memory_gateway import MemoryGateway, memory_gateway
 from tests.web.serving import served

@@ -58,6 +58,29 @@ def test_every_gateway_error_is_json_and_the_connection_survives_them(
     client.close()
 
 
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:00-01:00", "1899-05-01T00:00:00Z"]
+)
+def test_a_time_at_the_calendars_edge_is_a_422_naming_the_field(
+    gateway: tuple[MemoryGateway, int], moment: str
+) -> None:
+    gw, port = gateway
+    event = dossier_json(dossier())
+    event["envelope"]["occurred_at"] = moment
+    event["NgayTiepNhan"] = moment
+    with RawClient(port) as client:
+        body = json.dumps(event).encode()
+        answer = client.request("POST", "/v1/events", body, Authorization=f"Bearer {gw.key}")
+        refused = _json(answer, 422)
+        assert refused["error"] == "invalid_event"
+        errors = refused["items"][0]["errors"]  # type: ignore[index]
+        assert {(e["field"], e["rule"]) for e in errors} >= {
+            ("envelope.occurred_at", "date_range"),
+            ("NgayTiepNhan", "date_range"),
+        }
+        assert client.request("GET", "/healthz").status == 200  # same connection
+
+
 def test_a_gateway_bug_is_a_json_500_and_the_connection_survives(
     gateway: tuple[MemoryGateway, int],
 ) -> None:

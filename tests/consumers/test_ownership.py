@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from lienthong.connectors.topics import TopicLayout
@@ -18,6 +19,7 @@ from lienthong.schemas.models import EventModel, FeedbackCase, FeedbackStage, Of
 from lienthong.schemas.registry_client import InMemoryRegistry
 
 LAYOUT = TopicLayout("t")
+NOW_MS = int(datetime(2025, 3, 5, tzinfo=UTC).timestamp() * 1000)  # after the events
 E = TypeVar("E", bound=EventModel)
 
 
@@ -86,7 +88,7 @@ def _record(encoder: EventEncoder, event: EventModel) -> IngressRecord:
 
 def test_the_gate_refuses_another_agency_s_change_as_not_owner() -> None:
     registry = InMemoryRegistry()
-    gate = Gate(AvroDeserializer(registry), layout=LAYOUT, clock=lambda: 1_000)
+    gate = Gate(AvroDeserializer(registry), layout=LAYOUT, clock=lambda: NOW_MS)
     encoder = EventEncoder(registry)
     events = list(dossier_events(random.Random(3), 1))
     first = gate.check(_record(encoder, events[0]), EMPTY)

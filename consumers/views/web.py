@@ -1,28 +1,30 @@
 """The query API: faust web views over the view tables (default http://127.0.0.1:6066).
 
-Look-ups by key (a dossier, a feedback case) are routed like faust's ``table_route``,
-but with the partition computed here (Kafka's murmur2 partitioner, as every producer of
-the axis uses) rather than from the faust producer's metadata, which does not know a
-changelog topic until it has written to it (after a restart: a 500). A worker that does
-not hold the key's partition forwards the request to the one that does.
+Look-ups by key (a dossier, a feedback case) are answered by the worker holding the
+key's partition (:mod:`.cluster`); another worker forwards the request there.
 Aggregates (statistics, lists) need every partition, so they scatter-gather: the worker
 asked computes its own part, asks every other worker holding the table for theirs
 (``?scope=local``), merges (counts add up, lists concatenate) and only then sorts and
 pages. All answers are JSON; lists are pages ``{items, total, limit, offset,
 next_offset}`` chosen with ``?limit=`` (default 50) and ``?offset=``.
+
+Every error is JSON (``lienthong.web``): a parameter it cannot use is a 400 naming the
+``field`` and the ``rule``; an answer it cannot give right now (recovering, a partition
+without a worker, a peer away) is a 503 with ``Retry-After``, never a wrong 0 or 404.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import date
 from typing import Any
 
 import faust
-from aiokafka.partitioner import murmur2
 from faust.web import Request, Response, View
-from yarl import URL
 
+from lienthong.consumers.views.cluster import Unavailable, ask, owner, peers, require_settled
 from lienthong.consumers.views.entities import CASES, DOCUMENTS, DOSSIERS, FEEDBACK, ZONES
 from lienthong.consumers.views.query import (
     STAT_DIMENSIONS,
@@ -37,71 +39,135 @@ from lienthong.consumers.views.query import (
     public_feedback,
 )
 from lienthong.consumers.views.tables import Views
+from lienthong.web import aiohttp_request_id, json_error
 
 log = logging.getLogger(__name__)
 DEFAULT_LIMIT = 50
+MAX_OFFSET = 1_000_000_000
+"""Far beyond any list's length; bounded so no number reaches the JSON encoder unchecked."""
+MAX_KEY_LENGTH = 256
+"""Longest id in a path or a filter (MaHoSo, case and document ids are far shorter)."""
+_DIGITS = re.compile(r"[0-9]{1,10}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class BadRequest(ValueError):
-    """A query parameter the API cannot use; answered with 400 and the reason."""
+class BadParameter(ValueError):
+    """A parameter the API cannot use: answered 400 naming the field and the rule."""
+
+    def __init__(self, field: str, rule: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field, self.rule, self.detail = field, rule, detail
 
 
-def _paging(request: Request, max_page: int) -> tuple[int, int]:
-    try:
-        limit = int(request.query.get("limit", DEFAULT_LIMIT))
-        offset = int(request.query.get("offset", 0))
-    except ValueError:
-        raise BadRequest("limit and offset must be integers") from None
-    if not 1 <= limit <= max_page or offset < 0:
-        raise BadRequest(f"limit must be 1..{max_page} and offset ≥ 0")
-    return limit, offset
+def _integer(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+        raise BadParameter(
+            name,
+            f"integer {low}..{high}",
+            f"{name} must be an integer from {low} to {high}, not {raw[:40]!r}",
+        )
+    return int(raw)
 
 
-def _peers(app: faust.App, table: Any) -> list[str]:
-    """Web URLs of the other workers holding partitions of ``table``."""
-    try:
-        hosts = app.router.table_metadata(table.name)
-    except KeyError:
-        return []  # no assignment known yet: this worker is all there is
-    own = str(app.conf.canonical_url).rstrip("/")
-    return [str(url) for url in hosts if str(url).rstrip("/") != own]
+def paging(query: Mapping[str, str], max_page: int) -> tuple[int, int]:
+    """``(limit, offset)`` of a list request, both bounded."""
+    limit = _integer(query, "limit", DEFAULT_LIMIT, 1, max_page)
+    return limit, _integer(query, "offset", 0, 0, MAX_OFFSET)
 
 
-async def _gather(app: faust.App, request: Request, table: Any, local: Any) -> list[Any]:
-    """This worker's part, plus every peer's part unless this is itself a peer request."""
-    parts = [local]
-    if request.query.get("scope") == "local":
-        return parts
-    for peer in _peers(app, table):
-        query = {**request.query, "scope": "local"}
-        url = URL(peer).with_path(request.url.path).with_query(query)
-        async with app.http_client.get(url) as response:
-            response.raise_for_status()
-            parts.append((await response.json())["part"])
-    return parts
+def key_param(name: str, value: str | None) -> str | None:
+    """An id from the path or the query, bounded in length (``None`` stays ``None``)."""
+    if value is not None and not 1 <= len(value) <= MAX_KEY_LENGTH:
+        raise BadParameter(
+            name,
+            f"1..{MAX_KEY_LENGTH} characters",
+            f"{name} must have 1 to {MAX_KEY_LENGTH} characters, not {len(value)}",
+        )
+    return value
 
 
-def owner(app: faust.App, table: Any, key: str) -> str | None:
-    """The web URL of the worker holding ``key``'s partition; None when it is this one."""
-    partitions = table.partitions or app.conf.topic_partitions
-    partition = (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
-    topic = table.changelog_topic.get_topic_name()
-    own = str(app.conf.canonical_url).rstrip("/")
-    try:
-        hosts = app.router.table_metadata(table.name)
-    except KeyError:
+def day_param(query: Mapping[str, str]) -> str | None:
+    """``?day=YYYY-MM-DD`` (a real calendar day) or ``None``."""
+    raw = query.get("day")
+    if raw is None:
         return None
-    for url, topics in hosts.items():
-        if partition in topics.get(topic, ()):
-            return None if str(url).rstrip("/") == own else str(url)
-    return None  # unassigned (rebalancing): answer from what this worker has
+    try:
+        valid = _DAY.fullmatch(raw) is not None and date.fromisoformat(raw) is not None
+    except ValueError:
+        valid = False
+    if not valid:
+        raise BadParameter(
+            "day", "YYYY-MM-DD", f"day must be a calendar day as YYYY-MM-DD, not {raw[:40]!r}"
+        )
+    return raw
+
+
+def by_param(query: Mapping[str, str]) -> str:
+    by = query.get("by", "agency")
+    if by not in STAT_DIMENSIONS:
+        raise BadParameter(
+            "by",
+            f"one of {'|'.join(STAT_DIMENSIONS)}",
+            f"by must be one of {', '.join(STAT_DIMENSIONS)}, not {by[:40]!r}",
+        )
+    return by
+
+
+Answer = Callable[[], Awaitable[Response]]
+
+
+async def answer(request: Request, respond: Answer) -> Response:
+    """``respond()``, with :class:`BadParameter` and :class:`Unavailable` as JSON errors."""
+    rid = aiohttp_request_id(request)  # type: ignore[arg-type]  # faust's aiohttp request
+    try:
+        return await respond()
+    except BadParameter as exc:
+        return json_error(  # type: ignore[return-value]
+            400,
+            exc.detail,
+            error="invalid_parameter",
+            request_id=rid,
+            field=exc.field,
+            rule=exc.rule,
+        )
+    except Unavailable as exc:
+        return json_error(  # type: ignore[return-value]
+            503,
+            exc.detail,
+            request_id=rid,
+            headers={"Retry-After": str(exc.retry_after_s)},
+            retry_after_s=exc.retry_after_s,
+        )
 
 
 async def forward(app: faust.App, view: View, request: Request, url: str) -> Response:
     """Ask the worker at ``url`` the same question and relay its answer."""
-    target = URL(url).with_path(request.url.path).with_query(dict(request.query))
-    async with app.http_client.get(target) as response:
-        return view.json(await response.json(), status=response.status)
+    rid = aiohttp_request_id(request)  # type: ignore[arg-type]
+    status, body = await ask(app, url, request.url.path, request.query, rid)
+    return view.json(body, status=status)
+
+
+async def gather(
+    app: faust.App, request: Request, table: Any, local: Callable[[], Any]
+) -> list[Any]:
+    """This worker's part, plus every peer's part unless this is itself a peer request."""
+    if request.query.get("scope") == "local":
+        require_settled(app)
+        return [local()]
+    others = peers(app, table)  # checks that every partition has a worker
+    parts = [local()]
+    rid = aiohttp_request_id(request)  # type: ignore[arg-type]
+    for peer in others:
+        status, body = await ask(
+            app, peer, request.url.path, {**request.query, "scope": "local"}, rid
+        )
+        if status != 200 or not isinstance(body, dict) or "part" not in body:
+            raise Unavailable(f"the worker at {peer} could not give its part ({status})")
+        parts.append(body["part"])
+    return parts
 
 
 def register_pages(app: faust.App, views: Views, clock: Callable[[], float]) -> None:
@@ -112,8 +178,9 @@ def register_pages(app: faust.App, views: Views, clock: Callable[[], float]) -> 
     def now_ms() -> int:
         return int(clock() * 1000)
 
-    def error(view: View, status: int, message: str) -> Response:
-        return view.json({"error": message}, status=status)
+    def not_found(view: View, request: Request, detail: str) -> Response:
+        rid = aiohttp_request_id(request)  # type: ignore[arg-type]
+        return json_error(404, detail, request_id=rid)  # type: ignore[return-value]
 
     async def listing(
         view: View,
@@ -122,62 +189,73 @@ def register_pages(app: faust.App, views: Views, clock: Callable[[], float]) -> 
         local: Callable[[], list[Any]],
         order: Callable[[Iterable[Any]], list[Any]],
     ) -> Response:
-        try:
-            limit, offset = _paging(request, max_page)
-        except BadRequest as exc:
-            return error(view, 400, str(exc))
-        parts = await _gather(app, request, table, local())
+        limit, offset = paging(request.query, max_page)
+        parts = await gather(app, request, table, local)
         if request.query.get("scope") == "local":
             return view.json({"part": parts[0]})
         return view.json(page(order(row for part in parts for row in part), limit, offset))
+
+    def merged_rows(rows: Iterable[Any]) -> dict[str, Any]:
+        return merge_rows({r["key"]: {k: v for k, v in r.items() if k != "key"}} for r in rows)
 
     @app.page("/portal/dossiers/{ma_ho_so}")
     class PortalDossier(View):
         """A dossier's current state for the citizen portal, identity masked."""
 
         async def get(self, request: Request, ma_ho_so: str) -> Response:
-            elsewhere = owner(app, dossiers, ma_ho_so)
-            if elsewhere is not None:
-                return await forward(app, self, request, elsewhere)
-            state = views.get(DOSSIERS, ma_ho_so)
-            if state is None or state.get("status") is None:
-                return error(self, 404, f"no dossier {ma_ho_so}")
-            return self.json(portal_dossier(state, now_ms()))
+            async def respond() -> Response:
+                key_param("ma_ho_so", ma_ho_so)
+                elsewhere = owner(app, dossiers, ma_ho_so)
+                if elsewhere is not None:
+                    return await forward(app, self, request, elsewhere)
+                state = views.get(DOSSIERS, ma_ho_so)
+                if state is None or state.get("status") is None:
+                    return not_found(self, request, f"no dossier {ma_ho_so}")
+                return self.json(portal_dossier(state, now_ms()))
+
+            return await answer(request, respond)
 
     @app.page("/portal/feedback/{case_id}")
     class PortalFeedback(View):
         """A feedback case's public status (the answer once published)."""
 
         async def get(self, request: Request, case_id: str) -> Response:
-            elsewhere = owner(app, feedback, case_id)
-            if elsewhere is not None:
-                return await forward(app, self, request, elsewhere)
-            state = views.get(FEEDBACK, case_id)
-            if state is None:
-                return error(self, 404, f"no feedback case {case_id}")
-            return self.json(public_feedback(state))
+            async def respond() -> Response:
+                key_param("case_id", case_id)
+                elsewhere = owner(app, feedback, case_id)
+                if elsewhere is not None:
+                    return await forward(app, self, request, elsewhere)
+                state = views.get(FEEDBACK, case_id)
+                if state is None:
+                    return not_found(self, request, f"no feedback case {case_id}")
+                return self.json(public_feedback(state))
+
+            return await answer(request, respond)
 
     @app.page("/ioc/stats")
     class Stats(View):
         """Dossier counts by ``?by=agency|procedure|unit|status|day`` (``&day=YYYY-MM-DD``)."""
 
         async def get(self, request: Request) -> Response:
-            by = request.query.get("by", "agency")
-            if by not in STAT_DIMENSIONS:
-                return error(self, 400, f"by must be one of {', '.join(STAT_DIMENSIONS)}")
-            day = request.query.get("day")
+            async def respond() -> Response:
+                by, day = by_param(request.query), day_param(request.query)
 
-            def local() -> list[Any]:
-                rows = dossier_stats(views.states(DOSSIERS), by, now_ms(), day=day)
-                return [{"key": k, **r} for k, r in rows.items()]
+                def local() -> list[Any]:
+                    tally = views.tally
+                    rows = (
+                        tally.stats(by, now_ms(), day=day)
+                        if tally.ready
+                        else dossier_stats(views.states(DOSSIERS), by, now_ms(), day=day)
+                    )
+                    return [{"key": k, **r} for k, r in rows.items()]
 
-            def order(rows: Iterable[Any]) -> list[Any]:
-                merged = merge_rows(
-                    {r["key"]: {k: v for k, v in r.items() if k != "key"}} for r in rows
-                )
-                return [{"key": k, **merged[k]} for k in sorted(merged)]
+                def order(rows: Iterable[Any]) -> list[Any]:
+                    merged = merged_rows(rows)
+                    return [{"key": k, **merged[k]} for k in sorted(merged)]
 
-            return await listing(self, request, dossiers, local, order)
+                return await listing(self, request, dossiers, local, order)
+
+            return await answer(request, respond)
 
     @app.page("/ioc/overdue")
     class Overdue(View):
@@ -187,35 +265,38 @@ def register_pages(app: faust.App, views: Views, clock: Callable[[], float]) -> 
             def order(rows: Iterable[Any]) -> list[Any]:
                 return sorted(rows, key=lambda r: (r["due_at"], r["MaHoSo"]))
 
-            return await listing(
-                self,
-                request,
-                dossiers,
-                lambda: overdue_list(views.states(DOSSIERS), now_ms()),
-                order,
-            )
+            def local() -> list[Any]:
+                now, tally = now_ms(), views.tally
+                if not tally.ready:
+                    return overdue_list(views.states(DOSSIERS), now)
+                late = (views.get(DOSSIERS, key.decode()) for key in tally.late(now))
+                return overdue_list((s for s in late if s is not None), now)
+
+            return await answer(request, lambda: listing(self, request, dossiers, local, order))
 
     @app.page("/ioc/cases")
     class Cases(View):
         """Epidemic cases by ward and day of first report (``?ward=``, ``?day=``)."""
 
         async def get(self, request: Request) -> Response:
-            ward, day = request.query.get("ward"), request.query.get("day")
+            async def respond() -> Response:
+                ward = key_param("ward", request.query.get("ward"))
+                day = day_param(request.query)
 
-            def local() -> list[Any]:
-                rows = case_stats(views.states(CASES), ward=ward, day=day)
-                return [{"key": k, **r} for k, r in rows.items()]
+                def local() -> list[Any]:
+                    rows = case_stats(views.states(CASES), ward=ward, day=day)
+                    return [{"key": k, **r} for k, r in rows.items()]
 
-            def order(rows: Iterable[Any]) -> list[Any]:
-                merged = merge_rows(
-                    {r["key"]: {k: v for k, v in r.items() if k != "key"}} for r in rows
-                )
-                return [
-                    {"ward_code": k.split("|")[0], "day": k.split("|")[1], **merged[k]}
-                    for k in sorted(merged)
-                ]
+                def order(rows: Iterable[Any]) -> list[Any]:
+                    merged = merged_rows(rows)
+                    return [
+                        {"ward_code": k.split("|")[0], "day": k.split("|")[1], **merged[k]}
+                        for k in sorted(merged)
+                    ]
 
-            return await listing(self, request, views.tables[CASES], local, order)
+                return await listing(self, request, views.tables[CASES], local, order)
+
+            return await answer(request, respond)
 
     @app.page("/ioc/quarantine")
     class Quarantine(View):
@@ -225,9 +306,11 @@ def register_pages(app: faust.App, views: Views, clock: Callable[[], float]) -> 
             def order(rows: Iterable[Any]) -> list[Any]:
                 return sorted(rows, key=lambda r: (r["opened_at"], r["zone_id"]))
 
-            return await listing(
-                self, request, views.tables[ZONES], lambda: active_zones(views.states(ZONES)), order
-            )
+            def local() -> list[Any]:
+                return active_zones(views.states(ZONES))
+
+            zones = views.tables[ZONES]
+            return await answer(request, lambda: listing(self, request, zones, local, order))
 
     @app.page("/inbox/{agency}")
     class Inbox(View):
@@ -237,10 +320,11 @@ def register_pages(app: faust.App, views: Views, clock: Callable[[], float]) -> 
             def order(rows: Iterable[Any]) -> list[Any]:
                 return sorted(rows, key=lambda r: (-r["issued_at"], r["document_id"]))
 
-            return await listing(
-                self,
-                request,
-                views.tables[DOCUMENTS],
-                lambda: inbox(views.states(DOCUMENTS), agency),
-                order,
-            )
+            def local() -> list[Any]:
+                return inbox(views.states(DOCUMENTS), agency)
+
+            async def respond() -> Response:
+                key_param("agency", agency)
+                return await listing(self, request, views.tables[DOCUMENTS], local, order)
+
+            return await answer(request, respond)

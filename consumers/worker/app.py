@@ -46,6 +46,7 @@ from lienthong.monitoring.process import freeze_startup_objects
 from lienthong.schemas import headers as h
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
+from lienthong.web import JsonErrorRunner, json_errors_middleware
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +138,25 @@ def _faust_app(settings: WorkerSettings, kafka: KafkaSettings) -> faust.App:
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
         web_enabled=settings.web_port is not None,
         web_port=settings.web_port or 6066,
-        web_bind="127.0.0.1",
+        web_bind=settings.web_host,
+        canonical_url=settings.advertised_url(),  # what peers are told (cluster.py)
         web_in_thread=False,
+        # faust's own pages show internal names and answer errors as text: off.
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        web_metrics_enabled=False,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 5),
     )
+
+
+def _json_errors(app: faust.App) -> None:
+    """Answer every error of the worker's web server in JSON (lienthong.web)."""
+    web: Any = app.web  # faust's aiohttp driver: its aiohttp app and runner
+    web.web_app.middlewares.append(json_errors_middleware)
+    web._runner = JsonErrorRunner(web.web_app, access_log=None)  # as faust makes it
 
 
 def create_worker(
@@ -173,6 +190,8 @@ def create_worker(
         subscribers=subscribers,
     )
     app = _faust_app(settings, kafka)
+    if settings.web_port is not None:
+        _json_errors(app)
     use_batching_transport(app)  # first: faust builds its consumer from this transport
     sender = Sender(aiokafka_producer(kafka))
     app.add_dependency(sender)

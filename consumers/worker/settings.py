@@ -6,6 +6,7 @@ through ``LIENTHONG_REGISTRY_URL``, as for every other service.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -76,6 +77,44 @@ class WorkerSettings(BaseSettings):
         "~150 ms each. Turn off only when embedding the worker in another program.",
     )
     web_port: int | None = Field(
-        default=None, ge=0, le=65535, description="Serve /metrics on this port (none: no web)."
+        default=None,
+        ge=0,
+        le=65535,
+        description="Serve /metrics (and the query API) on this port (none: no web).",
     )
+    web_host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="Address the web server binds (0.0.0.0: every interface).",
+    )
+    web_advertised_host: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Host other workers reach this one's web server at (forwarded look-ups, "
+        "scatter-gather); default: web_host, or this machine's name when that is 0.0.0.0/::.",
+    )
+    web_advertised_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port other workers reach it at (behind NAT or a proxy); default web_port.",
+    )
+    session_timeout_s: float = Field(
+        default=10.0,
+        ge=6.0,
+        le=300.0,
+        description="How long the group waits for a silent worker before reassigning its "
+        "partitions: the longest the views of a crashed worker's partitions answer 503. "
+        "The broker refuses values outside its group.min/max.session.timeout.ms (6-300 s "
+        "by default).",
+    )
+
+    def advertised_url(self) -> str:
+        """The web URL other workers use for this one (faust's ``canonical_url``)."""
+        host = self.web_advertised_host or self.web_host
+        if host in ("0.0.0.0", "::"):  # noqa: S104  # a bind-all address is no destination
+            host = socket.getfqdn()
+        port = self.web_advertised_port or self.web_port or 6066
+        return f"http://{host}:{port}"
+
     log_level: str = Field(default="warning")

@@ -10,12 +10,19 @@ any 500). Services that owe their clients another shape (the registry's Confluen
 
 - :mod:`.errors`   the body, the renderers and the stable ids (no framework);
 - :mod:`.asgi`     the middleware (request ids, JSON 500s) and Starlette/FastAPI handlers;
-- :mod:`.protocol` uvicorn's HTTP protocol answering its own refusals in JSON.
+- :mod:`.protocol` uvicorn's HTTP protocol answering its own refusals in JSON;
+- :mod:`.aiohttp_errors` the same for aiohttp (the worker's faust web: the query API).
 
 Use: ``install_json_errors(app)`` on a Starlette/FastAPI app, and serve it with
 ``uvicorn.Config(..., http=JsonErrorProtocol)`` (or a subclass with another renderer).
 """
 
+from lienthong.web.aiohttp_errors import (
+    JsonErrorRunner,
+    aiohttp_request_id,
+    json_error,
+    json_errors_middleware,
+)
 from lienthong.web.asgi import REQUEST_ID_HEADER, JsonErrors, install_json_errors, request_id
 from lienthong.web.errors import (
     Renderer,
@@ -29,12 +36,16 @@ from lienthong.web.protocol import JsonErrorProtocol
 __all__ = [
     "REQUEST_ID_HEADER",
     "JsonErrorProtocol",
+    "JsonErrorRunner",
     "JsonErrors",
     "Renderer",
+    "aiohttp_request_id",
     "error_body",
     "error_bytes",
     "error_name",
     "error_response",
     "install_json_errors",
+    "json_error",
+    "json_errors_middleware",
     "request_id",
 ]

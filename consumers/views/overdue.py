@@ -34,6 +34,7 @@ from lienthong.schemas import headers as h
 
 if TYPE_CHECKING:
     from lienthong.consumers.views.tables import Send, Views
+    from lienthong.consumers.views.tally import DossierTally
 
 SCAN_CHUNK = 200
 """Dossiers read between two turns of the event loop while rebuilding (~5 ms)."""
@@ -73,7 +74,9 @@ class DueIndex:
         """The dossiers whose due time is ``now_ms`` or earlier."""
         return [key for key, due in self._due.items() if due <= now_ms]
 
-    async def rebuild(self, table: Any, still_valid: Callable[[], bool]) -> bool:
+    async def rebuild(
+        self, table: Any, still_valid: Callable[[], bool], tally: DossierTally | None = None
+    ) -> bool:
         """Read every dossier of ``table``; ``False`` if ``still_valid`` failed midway.
 
         The keys are copied first and each state read when its turn comes: the rebuild
@@ -81,10 +84,13 @@ class DueIndex:
         (iterating faust's memory store, a dict, across those turns raised "dictionary
         changed size during iteration" and stopped the worker at every start, issue 17).
         States written meanwhile were noted already and win over what the read returns.
+        ``tally`` is rebuilt in the same pass (the views note it with the same states).
         """
         self._due.clear()
         self._noted.clear()
         self.stale = True
+        if tally is not None:
+            tally.clear()
         found: dict[bytes, int] = {}
         for n, key in enumerate(list(table.keys())):
             if n % SCAN_CHUNK == SCAN_CHUNK - 1:
@@ -94,14 +100,21 @@ class DueIndex:
             raw = table.get(key)
             if raw is None:
                 continue  # deleted since the copy (or a tombstone)
-            due = due_candidate(loads(raw))
+            state = loads(raw)
+            due = due_candidate(state)
             if due is not None:
                 found[key] = due
+            if tally is not None and key not in self._noted:
+                tally.note(key, state)
+        if not still_valid():
+            return False  # a rebalance came after the last chunk
         for key, due in found.items():
             if key not in self._noted:
                 self._due[key] = due
         self._noted.clear()
         self.stale = False
+        if tally is not None:
+            tally.ready = True
         return True
 
 
@@ -127,7 +140,7 @@ class OverdueScanner:
         """The states of the dossiers due by ``now_ms`` (rebuilding the index if stale)."""
         table = self._views.tables["dossiers"]
         index = self._views.due
-        if index.stale and not await index.rebuild(table, self._settled):
+        if index.stale and not await index.rebuild(table, self._settled, self._views.tally):
             return
         for n, key in enumerate(index.due_by(now_ms)):
             if n % SCAN_CHUNK == SCAN_CHUNK - 1:

@@ -41,6 +41,7 @@ from lienthong.consumers.state_json import dumps, loads
 from lienthong.consumers.views.dossiers import OVERDUE_EVENT_TYPE
 from lienthong.consumers.views.entities import APPLIERS, VIEW_TABLES, State
 from lienthong.consumers.views.overdue import DueIndex, OverdueScanner
+from lienthong.consumers.views.tally import DossierTally
 from lienthong.consumers.worker._context import read
 from lienthong.consumers.worker._outbox import Outbox
 from lienthong.consumers.worker.settings import WorkerSettings
@@ -109,6 +110,7 @@ class Views:
     overdue_sent: int = 0
     on_applied: list[Applied] = field(default_factory=list)
     due: DueIndex = field(default_factory=DueIndex)  # open dossiers by due time
+    tally: DossierTally = field(default_factory=DossierTally)  # dossier counts (tally.py)
     stage: MaterializeStage | None = None  # what the worker's pipeline applies batches with
     topic: str | None = None  # the views' own topic (overdue announcements), read in batches
 
@@ -228,6 +230,7 @@ class MaterializeStage:
             put(views.tables[name], row.event, key, dumps(state))
             if name == "dossiers":
                 views.due.note(key, state)
+                views.tally.note(key, state)
         observe = self._latency.observe
         for row in applied:
             if row.occurred_at_ms is not None:
@@ -292,6 +295,7 @@ def register_views(
 
     def rebalanced(_app: Any, /, *_args: Any, signal: Any, **_kwargs: Any) -> None:
         views.due.stale = True  # recovered states were never noted: rebuild on next scan
+        views.tally.ready = False  # the API scans the table until then
 
     app.on_partitions_assigned.connect(rebalanced)
 

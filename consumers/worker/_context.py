@@ -76,6 +76,11 @@ def write(table: Any, event: Any, key: bytes, value: bytes) -> None:
         return
     with event_context(event):
         table.data[key] = value
+    # faust's memory store forgets, when a partition moves to another worker, only the
+    # keys it recovered: without this, keys written here stay and are counted twice.
+    owners = getattr(table.data, "_key_partition", None)
+    if owners is not None:
+        owners[key] = event.message.partition
 
 
 def _partition_db(table: Any, event: Any) -> Any:

@@ -144,3 +144,29 @@ def test_two_workers_by_advertised_address_and_a_dead_peer_gives_503_not_500(
     assert poll.wrong == []
     assert poll.first_right_s is not None
     assert a.process.poll() is None
+
+
+@pytest.mark.kafka
+def test_a_worker_joining_later_takes_partitions_and_nothing_is_counted_twice(
+    axis: Axis, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    """The first worker materialized every partition; the one joining takes some away.
+    faust's memory store kept the keys written live on the first (it forgets only what
+    it recovered), so both counted them until the worker's writes recorded partitions."""
+    events = mixed_day(seed=47)
+    want = expected(events)
+    axis.create_topics(AGENCIES)
+    port_a, port_b = free_port(), free_port()
+    start_worker(axis, None, "--metrics-port", str(port_a))
+    api_a, api_b = Api(port_a), Api(port_b)
+    publish(axis.kafka, [axis.record(e) for e in events])
+    api_a.wait(_settled(api_a, want), timeout_s=180)
+    start_worker(axis, None, "--metrics-port", str(port_b))
+    questions = Questions(events, want)
+    api_b.wait(lambda: bool(api_b.get("/ioc/stats")), timeout_s=180)  # B is serving
+    for base in (api_a.base, api_b.base):
+        poll = poll_until_right(base, questions, timeout_s=120)
+        assert poll.wrong == []
+        assert poll.first_right_s is not None
+    check_views(api_a, events, want)
+    check_views(api_b, events, want)

@@ -19,11 +19,11 @@ costs the dossiers that became late since the last one, not the table.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from lienthong.consumers.views.dossiers import is_open, local_day
-from lienthong.consumers.views.query import STAT_DIMENSIONS, Row
+from lienthong.consumers.views.query import STAT_DIMENSIONS, Row, overdue_list
 
 _FIELDS = {"agency": "agency", "procedure": "procedure", "unit": "unit_code"}
 
@@ -80,6 +80,7 @@ class DossierTally:
         self._day_rows: dict[tuple[str, str], dict[str, Row]] = {}  # (day, dimension)
         self._waiting: list[tuple[int, bytes]] = []  # (late_from, key), lazily pruned
         self._late: set[bytes] = set()  # counted in open_overdue
+        self._late_rows: dict[bytes, Row | None] = {}  # /ioc/overdue's, made on demand
         self._now = 0
         self.ready = False  # built from the table since the last rebalance
 
@@ -95,6 +96,7 @@ class DossierTally:
         if old is not None:
             self._add(old, -1, late=key in self._late)
             self._late.discard(key)
+            self._late_rows.pop(key, None)
         new = None if state is None else share(state)
         if new is None:
             return
@@ -157,6 +159,23 @@ class DossierTally:
         }
 
     def late(self, now_ms: int) -> list[bytes]:
-        """The open dossiers overdue at ``now_ms`` (for ``/ioc/overdue``)."""
+        """The open dossiers overdue at ``now_ms``."""
         self.advance(now_ms)
         return list(self._late)
+
+    def late_rows(
+        self, now_ms: int, read: Callable[[bytes], Mapping[str, Any] | None]
+    ) -> list[Row]:
+        """``/ioc/overdue``'s rows of the dossiers late at ``now_ms``, unsorted.
+
+        Each row is made once from the state ``read`` gives and kept until the dossier
+        changes: a request then costs the dossiers that became late since the last one.
+        """
+        self.advance(now_ms)
+        rows = self._late_rows
+        for key in self._late:
+            if key not in rows:
+                state = read(key)
+                made = overdue_list([state], now_ms) if state is not None else []
+                rows[key] = made[0] if made else None
+        return [row for row in rows.values() if row is not None]

@@ -269,8 +269,7 @@ def register_pages(app: faust.App, views: Views, clock: Callable[[], float]) -> 
                 now, tally = now_ms(), views.tally
                 if not tally.ready:
                     return overdue_list(views.states(DOSSIERS), now)
-                late = (views.get(DOSSIERS, key.decode()) for key in tally.late(now))
-                return overdue_list((s for s in late if s is not None), now)
+                return tally.late_rows(now, lambda key: views.get(DOSSIERS, key.decode()))
 
             return await answer(request, lambda: listing(self, request, dossiers, local, order))
 

@@ -64,6 +64,9 @@ def test_tally_equals_a_scan_through_changes_and_time(seed: int) -> None:
             )
             late = [states[k] for k in tally.late(now)]
             assert overdue_list(late, now) == overdue_list(states.values(), now)
+            rows = tally.late_rows(now, states.get)
+            by_due = sorted(rows, key=lambda r: (r["due_at"], r["MaHoSo"]))
+            assert by_due == overdue_list(states.values(), now)
 
 
 def test_a_cleared_tally_is_empty_and_not_ready() -> None:

@@ -172,7 +172,7 @@ async def gather(
 
 def register_pages(app: faust.App, views: Views, clock: Callable[[], float]) -> None:
     """Add the query API's pages to ``app`` (see consumers/views/README.md)."""
-    dossiers, feedback = views.tables[DOSSIERS], views.tables[FEEDBACK]
+    dossiers = views.tables[DOSSIERS]
     max_page = views.settings.max_page
 
     def now_ms() -> int:
@@ -198,39 +198,51 @@ def register_pages(app: faust.App, views: Views, clock: Callable[[], float]) -> 
     def merged_rows(rows: Iterable[Any]) -> dict[str, Any]:
         return merge_rows({r["key"]: {k: v for k, v in r.items() if k != "key"}} for r in rows)
 
+    async def lookup(
+        view: View,
+        request: Request,
+        name: str,
+        *,
+        field: str,
+        key: str,
+        render: Callable[[Mapping[str, Any]], Any],
+    ) -> Response:
+        """One entity by key: here, forwarded to its worker, or 404 when it has none."""
+        key_param(field, key)
+        elsewhere = owner(app, views.tables[name], key)
+        if elsewhere is not None:
+            return await forward(app, view, request, elsewhere)
+        state = views.get(name, key)
+        if state is None or (name == DOSSIERS and state.get("status") is None):
+            return not_found(view, request, f"no {field} {key}")  # progress only: not yet
+        return view.json(render(state))
+
     @app.page("/portal/dossiers/{ma_ho_so}")
     class PortalDossier(View):
         """A dossier's current state for the citizen portal, identity masked."""
 
         async def get(self, request: Request, ma_ho_so: str) -> Response:
-            async def respond() -> Response:
-                key_param("ma_ho_so", ma_ho_so)
-                elsewhere = owner(app, dossiers, ma_ho_so)
-                if elsewhere is not None:
-                    return await forward(app, self, request, elsewhere)
-                state = views.get(DOSSIERS, ma_ho_so)
-                if state is None or state.get("status") is None:
-                    return not_found(self, request, f"no dossier {ma_ho_so}")
-                return self.json(portal_dossier(state, now_ms()))
+            def render(state: Mapping[str, Any]) -> Any:
+                return portal_dossier(state, now_ms())
 
-            return await answer(request, respond)
+            return await answer(
+                request,
+                lambda: lookup(
+                    self, request, DOSSIERS, field="ma_ho_so", key=ma_ho_so, render=render
+                ),
+            )
 
     @app.page("/portal/feedback/{case_id}")
     class PortalFeedback(View):
         """A feedback case's public status (the answer once published)."""
 
         async def get(self, request: Request, case_id: str) -> Response:
-            async def respond() -> Response:
-                key_param("case_id", case_id)
-                elsewhere = owner(app, feedback, case_id)
-                if elsewhere is not None:
-                    return await forward(app, self, request, elsewhere)
-                state = views.get(FEEDBACK, case_id)
-                if state is None:
-                    return not_found(self, request, f"no feedback case {case_id}")
-                return self.json(public_feedback(state))
-
-            return await answer(request, respond)
+            return await answer(
+                request,
+                lambda: lookup(
+                    self, request, FEEDBACK, field="case_id", key=case_id, render=public_feedback
+                ),
+            )
 
     @app.page("/ioc/stats")
     class Stats(View):

@@ -51,14 +51,24 @@ class Questions:
             right = self._dossier(client, base, number, status, poll) and right
         return right
 
-    def _stats(self, client: httpx.Client, base: str, poll: Poll) -> bool:
+    @staticmethod
+    def _get(
+        client: httpx.Client, url: str, poll: Poll, **params: str | int
+    ) -> httpx.Response | None:
+        """The answer, or ``None`` (noted) when there is none or it is an honest 503."""
         try:
-            response = client.get(f"{base}/ioc/stats", params={"by": "status", "limit": 500})
+            response = client.get(url, params=params)
         except httpx.HTTPError as exc:
             poll.note("no_connection", type(exc).__name__)
-            return False
+            return None
         if response.status_code == 503 and "retry-after" in response.headers:
             poll.note("unavailable")
+            return None
+        return response
+
+    def _stats(self, client: httpx.Client, base: str, poll: Poll) -> bool:
+        response = self._get(client, f"{base}/ioc/stats", poll, by="status", limit=500)
+        if response is None:
             return False
         got = (
             {r["key"]: r["dossiers"] for r in response.json()["items"]}
@@ -74,13 +84,8 @@ class Questions:
     def _dossier(
         self, client: httpx.Client, base: str, number: str, status: int, poll: Poll
     ) -> bool:
-        try:
-            response = client.get(f"{base}/portal/dossiers/{number}")
-        except httpx.HTTPError as exc:
-            poll.note("no_connection", type(exc).__name__)
-            return False
-        if response.status_code == 503 and "retry-after" in response.headers:
-            poll.note("unavailable")
+        response = self._get(client, f"{base}/portal/dossiers/{number}", poll)
+        if response is None:
             return False
         if response.status_code == 200 and response.json()["status"] == status:
             poll.note("right")

@@ -25,10 +25,10 @@ import uuid
 from pathlib import Path
 
 from bench._common import free_port, interpreter, run_on_local_axis
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.producers import EventEncoder
 from lienthong.schemas.registry_client import RegistryClient
-from lienthong.settings import KafkaSettings
 from tests.consumers.conftest import Axis, WorkerProcess, publish
 from tests.consumers.views.honest import Poll, Questions, poll_until_right
 from tests.consumers.views.oracle import expected, mixed_day

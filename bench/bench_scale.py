@@ -37,13 +37,13 @@ from typing import Any
 import httpx
 
 from bench._common import free_port, fresh_axis, interpreter, run_on_local_axis
-from lienthong._json import dumps
+from lienthong.connectors.kafka import KafkaSettings
+from lienthong.consumers.state_json import dumps
 from lienthong.consumers.views import views_of
 from lienthong.consumers.views.cluster import settled
 from lienthong.consumers.views.dossiers import local_day
 from lienthong.consumers.worker import WorkerSettings, create_worker
 from lienthong.schemas.reference import procedures
-from lienthong.settings import KafkaSettings
 
 PARTITIONS = 3
 DAY_MS = 86_400_000

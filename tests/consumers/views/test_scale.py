@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 from aiokafka.partitioner import murmur2
 
-from lienthong._json import dumps
 from lienthong.connectors.kafka import ensure_topics
 from lienthong.connectors.topics import faust_changelog
+from lienthong.consumers.state_json import dumps
 from lienthong.consumers.views import table_name, view_topics
 from lienthong.schemas.models import DossierLifecycle
 from tests.conftest import free_port

@@ -32,7 +32,7 @@ from lienthong.schemas.registry_client import RegistryClient
 from tests.consumers.conftest import Axis, WorkerProcess, publish
 from tests.consumers.views.honest import Poll, Questions, poll_until_right
 from tests.consumers.views.oracle import expected, mixed_day
-from tests.consumers.views.test_views_e2e import AGENCIES, Api, _settled
+from tests.consumers.views.test_views_e2e import AGENCIES, Api, settled
 
 
 def _timeouts() -> list[float]:
@@ -77,7 +77,7 @@ def _case(
         want = expected(events)
         api = Api(ports[0])
         publish(kafka, [axis.record(e) for e in events])
-        api.wait(_settled(api, want), timeout_s=300)
+        api.wait(settled(api, want), timeout_s=300)
         questions = Questions(events, want)
         victim = started[-1]
         victim.process.kill()

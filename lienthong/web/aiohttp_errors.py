@@ -20,7 +20,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_server import Server
 
-from lienthong.web.asgi import _SANE_ID, REQUEST_ID_HEADER
+from lienthong.web.asgi import REQUEST_ID_HEADER, new_request_id
 from lienthong.web.errors import error_body, error_bytes, error_name
 
 log = logging.getLogger("lienthong.web")
@@ -52,8 +52,7 @@ def aiohttp_request_id(request: web.BaseRequest) -> str:
     found = request.get(_KEY)
     if isinstance(found, str):
         return found
-    offered = request.headers.get(REQUEST_ID_HEADER)
-    rid = offered if offered is not None and _SANE_ID.fullmatch(offered) else uuid.uuid4().hex
+    rid = new_request_id(request.headers.get(REQUEST_ID_HEADER))
     request[_KEY] = rid
     return rid
 

@@ -42,9 +42,13 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def new_request_id(offered: str | None) -> str:
+    """The client's ``X-Request-Id`` when it is a sane token, else a new id (any framework)."""
+    return offered if offered is not None and _SANE_ID.fullmatch(offered) else uuid.uuid4().hex
+
+
 def _assign_request_id(scope: Scope) -> str:
-    offered = _header(scope, REQUEST_ID_HEADER.encode())
-    rid = offered if offered is not None and _SANE_ID.fullmatch(offered) else uuid.uuid4().hex
+    rid = new_request_id(_header(scope, REQUEST_ID_HEADER.encode()))
     scope[_SCOPE_KEY] = rid
     return rid
 

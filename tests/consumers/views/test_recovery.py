@@ -20,7 +20,7 @@ from tests.conftest import free_port
 from ..conftest import Axis, WorkerProcess, publish
 from .honest import Questions, poll_until_right
 from .oracle import expected, mixed_day
-from .test_views_e2e import AGENCIES, Api, _settled, check_views
+from .test_views_e2e import AGENCIES, Api, check_views, settled
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +100,7 @@ def test_after_a_sigkill_every_answer_is_right_or_503(
     worker = start_worker(axis, None, "--metrics-port", str(port))
     api = Api(port)
     publish(axis.kafka, [axis.record(e) for e in events])
-    api.wait(_settled(api, want), timeout_s=120)
+    api.wait(settled(api, want), timeout_s=120)
     questions = Questions(events, want)
     worker.process.kill()
     worker.process.wait()
@@ -131,7 +131,7 @@ def test_two_workers_by_advertised_address_and_a_dead_peer_gives_503_not_500(
     api_a, api_b = Api(port_a), Api(port_b)
     api_a.base, api_b.base = f"http://127.0.0.2:{port_a}", f"http://127.0.0.3:{port_b}"
     publish(axis.kafka, [axis.record(e) for e in events])
-    api_a.wait(_settled(api_a, want), timeout_s=180)
+    api_a.wait(settled(api_a, want), timeout_s=180)
     check_views(api_a, events, want)  # half of it forwarded to B, through the proxy
     check_views(api_b, events, want)  # half of it asked of A, at its advertised address
     assert proxies[0].connections > 0
@@ -160,7 +160,7 @@ def test_a_worker_joining_later_takes_partitions_and_nothing_is_counted_twice(
     start_worker(axis, None, "--metrics-port", str(port_a))
     api_a, api_b = Api(port_a), Api(port_b)
     publish(axis.kafka, [axis.record(e) for e in events])
-    api_a.wait(_settled(api_a, want), timeout_s=180)
+    api_a.wait(settled(api_a, want), timeout_s=180)
     start_worker(axis, None, "--metrics-port", str(port_b))
     questions = Questions(events, want)
     api_b.wait(lambda: bool(api_b.get("/ioc/stats")), timeout_s=180)  # B is serving

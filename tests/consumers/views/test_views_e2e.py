@@ -63,7 +63,7 @@ class Api:
         raise AssertionError("the views did not reach the expected state in time")
 
 
-def _settled(api: Api, want: Expected) -> Callable[[], bool]:
+def settled(api: Api, want: Expected) -> Callable[[], bool]:
     def done() -> bool:
         status = {k: r["dossiers"] for k, r in api.stats("status").items()}
         steps = sum(r["dossiers"] for r in api.stats("agency").values())
@@ -124,7 +124,7 @@ def test_a_day_materializes_exactly_and_overdue_is_announced_once(
     worker = start_worker(axis, None, "--metrics-port", str(port))
     api = Api(port)
     publish(axis.kafka, [axis.record(e) for e in events])
-    api.wait(_settled(api, want))
+    api.wait(settled(api, want))
     check_views(api, events, want)
     assert httpx.get(api.base + "/portal/dossiers/NO-SUCH", timeout=5).status_code == 404
     once = overdue_records(axis, len(want.overdue))
@@ -135,7 +135,7 @@ def test_a_day_materializes_exactly_and_overdue_is_announced_once(
     # A clean restart (memory store: tables rebuilt from their changelogs) announces nothing new.
     assert worker.stop() == 0
     start_worker(axis, None, "--metrics-port", str(port))
-    api.wait(_settled(api, want), timeout_s=25)
+    api.wait(settled(api, want), timeout_s=25)
     time.sleep(1.5)  # several overdue scans
     assert overdue_records(axis, len(want.overdue)) == once
     check_views(api, events, want)
@@ -160,5 +160,5 @@ def test_sigkill_mid_stream_loses_nothing_and_counts_nothing_twice(
     first.process.wait()
     start_worker(axis, None, "--metrics-port", str(port))
     sender.join()
-    api.wait(_settled(api, want), timeout_s=90)
+    api.wait(settled(api, want), timeout_s=90)
     check_views(api, events, want)

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,7 +54,15 @@ def test_queries_use_only_existing_metrics(source: str) -> None:
 
 def test_the_rules_cover_what_administrators_need() -> None:
     names = {r["alert"] for g in yaml.safe_load(_text("alerts.yaml"))["groups"] for r in g["rules"]}
-    for needed in ("Lag", "DeadLetters", "WorkerDown", "Latency", "Overdue"):
+    for needed in (
+        "Lag",
+        "DeadLetters",
+        "WorkerDown",
+        "Latency",
+        "Overdue",
+        "AuthFailure",
+        "SchemaDeleted",
+    ):
         assert any(needed in n for n in names), needed
 
 
@@ -62,5 +71,17 @@ def test_promtool_accepts_the_rules() -> None:
     path = resources.files("lienthong.monitoring").joinpath("alerts.yaml")
     result = subprocess.run(
         ["promtool", "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
+def test_promtool_fires_the_security_alerts_when_it_should(tmp_path: Path) -> None:
+    rules = resources.files("lienthong.monitoring").joinpath("alerts.yaml")
+    source = Path(__file__).with_name("security_alerts_test.yaml").read_text("utf-8")
+    case = tmp_path / "security_alerts_test.yaml"
+    case.write_text(source.replace("ALERTS_FILE", str(rules)), "utf-8")
+    result = subprocess.run(
+        ["promtool", "test", "rules", str(case)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr

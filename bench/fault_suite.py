@@ -19,8 +19,9 @@ once the views settle (503 while recovering is accepted, a wrong final answer is
 
 Each run prints one line of numbers; the last line says how many runs passed.
 
-    .venv/bin/python -m bench.fault_suite --outage 10 --runs 5
-    .venv/bin/python -m bench.fault_suite --outage 40 --runs 5 --transport librdkafka
+    .venv/bin/python bench/fault_suite.py --outage 10 --runs 5
+    .venv/bin/python bench/fault_suite.py --outage 40 --runs 5 --transport librdkafka
+    .venv/bin/python bench/fault_suite.py --nodes 3      # a local 3-node cluster, a node killed
 
 Runs cycle through the SDK transports (kafka-python, librdkafka) and the worker's
 stores (memory, rocksdb) unless one is chosen. The broker's stop and start count in the
@@ -31,11 +32,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tests.fault_oracle import Plan, Transport, run
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._fault_oracle; after the install
+
+from bench._fault_oracle import Plan, Transport, run
 
 
 # -- the command -----------------------------------------------------------------------
@@ -45,7 +49,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dossiers", type=int, default=1000)
     parser.add_argument("--publish-s", type=float, default=60.0)
-    parser.add_argument("--delivery-timeout", type=float, default=15.0)
+    parser.add_argument("--delivery-timeout", type=float, default=15.0, help="the SDK's")
+    parser.add_argument("--settle-s", type=float, default=300.0, help="wait for the views")
     parser.add_argument(
         "--transport", choices=["kafka-python", "librdkafka", "both"], default="both"
     )
@@ -65,7 +70,7 @@ def main() -> None:
         plan = Plan(
             transport=transport, store=store, outage_s=args.outage, dossiers=args.dossiers,
             publish_s=args.publish_s, delivery_timeout_s=args.delivery_timeout,
-            nodes=args.nodes, seed=14 + n,
+            settle_s=args.settle_s, nodes=args.nodes, seed=14 + n,
         )  # fmt: skip
         with tempfile.TemporaryDirectory(prefix="fault-suite-") as home:
             began = time.monotonic()

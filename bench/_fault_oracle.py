@@ -7,17 +7,13 @@ through the agency SDK while the worker is SIGKILLed twice and Kafka is taken aw
 in between. Then the :class:`Outcome`: every dossier's portal status against the last
 status sent, ``/ioc/stats?by=status`` against the oracle's counts (503 or no answer
 accepted while waiting, not at the end), every acknowledged event id in the canonical
-topic. ``bench/fault_suite.py`` repeats it at full size; ``tests/test_fault_suite.py``
-runs a short one in CI.
+topic. ``bench/fault_suite.py`` runs it (repeatedly, at full size); ``tests/test_fault_suite.py``
+runs that script once, short, in CI.
 """
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -29,27 +25,21 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
-from kafka import KafkaConsumer, TopicPartition
 
-from lienthong.broker import LocalBroker, LocalCluster
+from bench._common import bench_registry
+from bench._fault_parts import PARTITIONS, Kafka, Stream, Worker, read_topic
 from lienthong.connectors.kafka import KafkaSettings, ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
-from lienthong.producers import Delivery, Publisher, PublisherSettings
-from lienthong.registry import RegistryServer, RegistrySettings
+from lienthong.producers import Publisher, PublisherSettings
 from lienthong.schemas import headers as h
 from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.reference import communes_2024, procedures
 from lienthong.schemas.rules.transitions import TRANSITIONS
-from lienthong.settings import LocalBrokerSettings
-from tests.conftest import free_port
 
 AGENCY = "000.00.00.H30"  # the provincial People's Committee (reference/agencies.csv)
-PARTITIONS = 3
-LOOPING = (2, 4, 5, 6)
-Transport = Literal[
-    "kafka-python", "librdkafka"
-]  # statuses a dossier may pass through more than once
+LOOPING = (2, 4, 5, 6)  # statuses a dossier may pass through more than once
+Transport = Literal["kafka-python", "librdkafka"]
 
 
 @dataclass(frozen=True)
@@ -182,155 +172,7 @@ def last_status(events: list[DossierLifecycle]) -> dict[str, int]:
     return {e.MaHoSo: e.TrangThaiHoSo for e in events}
 
 
-# -- the parts -------------------------------------------------------------------------
-class Kafka:
-    """One broker (stopped for an outage) or a 3-node cluster (one node killed)."""
-
-    def __init__(self, home: Path, nodes: int) -> None:
-        def node(n: int) -> LocalBrokerSettings:
-            return LocalBrokerSettings(
-                home=home / f"kafka-{n}", port=free_port(), controller_port=free_port(),
-                tls_port=free_port(), heap_mb=384,
-            )  # fmt: skip
-
-        self.cluster = (
-            LocalCluster([node(n) for n in range(nodes)], home=home / "cluster")
-            if nodes > 1
-            else None
-        )
-        self.broker = None if self.cluster else LocalBroker(node(0))
-        self.replication = 3 if self.cluster else 1
-
-    def start(self) -> float:
-        return self.cluster.start() if self.cluster else self.broker.start()  # type: ignore[union-attr]
-
-    def stop(self) -> None:
-        if self.cluster:
-            self.cluster.stop()
-        elif self.broker:
-            self.broker.stop()
-
-    @property
-    def settings(self) -> KafkaSettings:
-        if self.cluster:
-            return self.cluster.client_settings()
-        assert self.broker is not None
-        return KafkaSettings(bootstrap_servers=self.broker.bootstrap)
-
-    def outage(self, seconds: float, start_s: float) -> float:
-        """Take Kafka away for about ``seconds``, its own stop and restart included
-        (``start_s``: how long a start took before); the measured outage."""
-        began = time.monotonic()
-        if self.cluster:
-            self.cluster.kill(2)
-        else:
-            assert self.broker is not None
-            self.broker.stop()
-        time.sleep(max(0.0, seconds - (time.monotonic() - began) - start_s))
-        if self.cluster:
-            self.cluster.restart(2)
-        else:
-            assert self.broker is not None
-            self.broker.start()
-        return time.monotonic() - began
-
-
-class Worker:
-    """``lienthong worker`` as a subprocess, restarted when killed or when it exits."""
-
-    def __init__(self, kafka: Kafka, registry_url: str, plan: Plan, home: Path) -> None:
-        self.port = free_port()
-        self.home = home
-        self.env = os.environ | {
-            "LIENTHONG_BOOTSTRAP_SERVERS": kafka.settings.bootstrap_servers,
-            "LIENTHONG_REGISTRY_URL": registry_url,
-            "LIENTHONG_VIEWS_ENABLED": "true",
-            "LIENTHONG_WORKER_REPLICATION": str(kafka.replication),
-        }
-        self.args = [
-            sys.executable, "-c", "from lienthong.cli import main; main()", "worker",
-            "--store", plan.store, "--partitions", str(PARTITIONS),
-            "--data-dir", str(home / "worker-data"), "--metrics-port", str(self.port),
-            "--log-level", "warning",
-        ]  # fmt: skip
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-        self.self_exits = 0
-
-    def start(self) -> None:
-        with (self.home / f"worker-{self.starts}.log").open("wb") as log:  # the child keeps it
-            self.process = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=log)
-        self.starts += 1
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-        self.start()
-
-    def supervise(self) -> None:
-        """Start it again if it exited by itself (what systemd or Kubernetes would do)."""
-        if self.process is not None and self.process.poll() is not None:
-            self.self_exits += 1
-            self.start()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-class Stream:
-    """Publishes the events through the SDK in chunks, spread over ``plan.publish_s``."""
-
-    def __init__(self, publisher: Publisher, events: list[DossierLifecycle], plan: Plan) -> None:
-        self.publisher = publisher
-        self.events = events
-        self.plan = plan
-        self.outcomes: list[Delivery] = []
-        self.sent = 0
-        self._lock = threading.Lock()
-        self.thread = threading.Thread(target=self._run, name="fault-suite-publish", daemon=True)
-
-    def _collect(self, delivery: Delivery) -> None:
-        with self._lock:
-            self.outcomes.append(delivery)
-
-    def _run(self) -> None:
-        chunk = 50
-        pause = self.plan.publish_s / max(1, len(self.events) / chunk)
-        began = time.monotonic()
-        for n, start in enumerate(range(0, len(self.events), chunk)):
-            self.publisher.publish_many(self.events[start : start + chunk], self._collect)
-            self.sent = start + len(self.events[start : start + chunk])
-            time.sleep(max(0.0, began + (n + 1) * pause - time.monotonic()))
-
-
 # -- checking --------------------------------------------------------------------------
-def read_topic(kafka: KafkaSettings, topic: str) -> list[dict[str, bytes]]:
-    """Every record's headers of ``topic``, from the start to its current end."""
-    consumer = KafkaConsumer(**kafka.as_kafka_python(), enable_auto_commit=False)
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        found: list[dict[str, bytes]] = []
-        deadline = time.monotonic() + 120
-        while any(consumer.position(p) < ends[p] for p in parts):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"could not read {topic} to its end")
-            for batch in consumer.poll(timeout_ms=500).values():
-                found.extend(dict(m.headers) for m in batch)
-        return found
-    finally:
-        consumer.close()
-
-
 def settle(api: httpx.Client, want: Counter[str], plan: Plan, out: Outcome) -> None:
     """Wait until the status counts equal the oracle's; note every answer meanwhile."""
     began = time.monotonic()
@@ -385,8 +227,8 @@ def _axis(home: Path, plan: Plan) -> Iterator[tuple[Kafka, float, str]]:
                 list(catalogue()), [AGENCY], partitions=PARTITIONS, replication=kafka.replication
             ),
         )
-        with RegistryServer(kafka.settings, RegistrySettings(port=0)) as registry:
-            yield kafka, start_s, registry.url
+        with bench_registry(kafka.settings, home) as registry_url:
+            yield kafka, start_s, registry_url
     finally:
         kafka.stop()
 
@@ -396,7 +238,7 @@ def run(plan: Plan, home: Path) -> Outcome:
     out = Outcome(plan)
     events = dossier_events(plan)
     with _axis(home, plan) as (kafka, start_s, registry_url):
-        worker = Worker(kafka, registry_url, plan, home)
+        worker = Worker(kafka, registry_url, plan.store, home)
         worker.start()
         settings = PublisherSettings(
             registry_url=registry_url,
@@ -411,7 +253,7 @@ def run(plan: Plan, home: Path) -> Outcome:
                 Publisher(kafka.settings, settings) as publisher,
                 httpx.Client(base_url=f"http://127.0.0.1:{worker.port}", timeout=10) as api,
             ):
-                stream = Stream(publisher, events, plan)
+                stream = Stream(publisher, events, plan.publish_s)
                 stream.thread.start()
                 _faults(plan, kafka, worker, stream, start_s, out)
                 stream.thread.join()

@@ -32,6 +32,11 @@ _HELP = (
     "Start more processes with the same --app-id to share the partitions. Settings also "
     "come from LIENTHONG_WORKER_* variables (e.g. LIENTHONG_WORKER_RULES_PATH), Kafka "
     "from LIENTHONG_BOOTSTRAP_SERVERS and the registry from LIENTHONG_REGISTRY_URL. "
+    "Workers on several hosts: bind the web port with LIENTHONG_WORKER_WEB_HOST=0.0.0.0 "
+    "and give the address the others reach it at with LIENTHONG_WORKER_WEB_ADVERTISED_HOST "
+    "(and _PORT behind NAT); LIENTHONG_WORKER_SESSION_TIMEOUT_S (default 10) is how long a "
+    "crashed worker's partitions wait before another takes them (the query API answers "
+    "503 meanwhile). "
 )
 
 

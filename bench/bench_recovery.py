@@ -85,6 +85,10 @@ def _case(
         if workers == 1:
             start(ports[0])
         return poll_until_right(api.base, questions, timeout_s=300)
+    except AssertionError:
+        for worker in started:
+            print(f"--- {worker.log.name}:\n{worker.output()[-2000:]}", file=sys.stderr)
+        raise
     finally:
         for worker in started:
             worker.stop()

@@ -33,13 +33,13 @@ from lienthong.connectors.kafka import (
     ensure_topics,
     kafka_python_producer,
 )
-from lienthong.connectors.local_postgres import LocalPostgres
 from lienthong.connectors.positions import read_position
 from lienthong.connectors.runtime import Runner, parse_config
 from lienthong.connectors.sinks import pg_tables
 from lienthong.connectors.stream import EventStream
 from lienthong.connectors.topics import ingress_topic
 from lienthong.demo.simulation import dossier_payload
+from lienthong.local_postgres import LocalPostgres
 from lienthong.schemas.catalogue import event_type
 from lienthong.schemas.registry_client import RegistryClient
 

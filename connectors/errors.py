@@ -8,10 +8,8 @@
     │                           cannot be reached or refused the batch (retried)
     ├── KafkaUnavailable        Kafka did not answer, or a transaction could not finish
     ├── PositionError           the stored position cannot be read or written
-    ├── ConnectorFenced         another instance of the same connector took over (this one
-    │                           must stop: two writers would repeat events)
-    └── LocalPostgresError      the throwaway PostgreSQL of tests and benchmarks could not
-                                be initialised, started or stopped (carries its log tail)
+    └── ConnectorFenced         another instance of the same connector took over (this one
+                                must stop: two writers would repeat events)
 
 Errors of psycopg, sqlite3, httpx and kafka-python are translated into these at the
 edge (``raise ... from exc`` keeps the original for debugging); code that runs
@@ -47,12 +45,3 @@ class PositionError(ConnectorError):
 
 class ConnectorFenced(ConnectorError):
     """A newer instance of this connector is running; this one must stop."""
-
-
-class LocalPostgresError(ConnectorError):
-    """The local PostgreSQL used by tests and benchmarks failed; carries its log tail."""
-
-    def __init__(self, message: str, log_tail: str = "") -> None:
-        detail = f"\n--- last lines of the PostgreSQL log ---\n{log_tail}" if log_tail else ""
-        super().__init__(message + detail)
-        self.log_tail = log_tail

@@ -100,6 +100,11 @@ class Connector(ABC, Generic[SpecT]):
         self.spec = spec
         self.context = context
 
+    @property
+    def stage(self) -> str:
+        """What this connector's dead letters name as their stage: ``connect.<kind>.<name>``."""
+        return f"connect.{self.KIND}.{self.context.name}"
+
     @abstractmethod
     def run(self) -> None:
         """Work until ``context.stop`` is set; raise ConnectorError on trouble."""

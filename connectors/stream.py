@@ -22,6 +22,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, OffsetAndMetadata, T
 from kafka.errors import KafkaError
 
 from lienthong.connectors.errors import KafkaUnavailable
+from lienthong.connectors.runtime import Connector
 from lienthong.schemas.catalogue import EventType
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.deadletter import UNKNOWN_EVENT_TYPE, DeadRecord, Refusal, Source
@@ -114,6 +115,19 @@ class EventStream:
             self._consumer.subscribe(list(topics), listener=_SeekOnAssign(self))
         except KafkaError as exc:
             raise KafkaUnavailable(f"cannot subscribe to {list(topics)}: {exc}") from exc
+
+    @classmethod
+    def of(
+        cls,
+        connector: Connector[Any],
+        topics: Sequence[str],
+        registry: SchemaRegistry,
+        positions: Positions | None = None,
+    ) -> EventStream:
+        """The stream a sink connector reads: its own group, its stage, its positions."""
+        ctx = connector.context
+        group = f"lienthong-connect.{ctx.name}"
+        return cls(ctx.kafka, group, topics, registry, stage=connector.stage, positions=positions)
 
     def seek_stored(self, assigned: list[TopicPartition]) -> None:
         if self._positions is None or not assigned:

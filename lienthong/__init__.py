@@ -12,6 +12,7 @@ libraries are the first five, this folder holds **processes and tools only**:
 
 Processes and tools (this folder): ``lienthong.cli`` (the ``lienthong`` command),
 ``lienthong.broker`` (a local Kafka for laptops, the demo and the tests),
+``lienthong.local_postgres`` (a throwaway PostgreSQL for the tests and benchmarks),
 ``lienthong.registry`` (the schema registry *service*), ``lienthong.console`` (the
 administrators' page) and ``lienthong.demo``. Libraries never import from here; see
 ARCHITECTURE.md at the repository's root for who may import what.

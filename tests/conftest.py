@@ -44,6 +44,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.load_profile("lienthong")
+# Fixture modules shared across test folders (a conftest.py serves only its own folder).
+pytest_plugins = ["tests.consumers.axis", "tests.connectors.support"]
 
 _startup: dict[str, float] = {}
 _KAFKA_FIXTURES = {

@@ -205,14 +205,7 @@ class NationalPortalSink(Connector[PortalSpec]):
         registry = RegistryClient(ctx.registry_url)
         stream: EventStream | None = None
         try:
-            stream = EventStream(
-                ctx.kafka,
-                f"lienthong-connect.{ctx.name}",
-                spec.topics,
-                registry,
-                stage=f"connect.national-portal.{ctx.name}",
-                positions=self.ledger.offsets,
-            )
+            stream = EventStream.of(self, spec.topics, registry, self.ledger.offsets)
             while not ctx.stop.is_set():
                 sent = self._submit_due()
                 batch = stream.poll(500, 50 if sent else 200)
@@ -332,6 +325,5 @@ class NationalPortalSink(Connector[PortalSpec]):
         key: bytes | None,
         value: bytes | None,
     ) -> DeadRecord:
-        stage = f"connect.national-portal.{self.context.name}"
         refusal = Refusal(reason, why, event_id=event_id)
-        return DeadRecord.refused(refusal, Source(*source), stage, key, value, [])
+        return DeadRecord.refused(refusal, Source(*source), self.stage, key, value, [])

@@ -214,14 +214,7 @@ class PostgresSink(Connector[PostgresSinkSpec]):
         letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic)
         stream: EventStream | None = None
         try:
-            stream = EventStream(
-                ctx.kafka,
-                f"lienthong-connect.{ctx.name}",
-                spec.topics,
-                registry,
-                stage=f"connect.postgres-sink.{ctx.name}",
-                positions=writer.stored_offsets,
-            )
+            stream = EventStream.of(self, spec.topics, registry, writer.stored_offsets)
             while not ctx.stop.is_set():
                 batch = stream.poll(spec.batch_size, spec.poll_timeout_ms)
                 if not batch.next_offsets:

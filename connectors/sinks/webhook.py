@@ -136,13 +136,7 @@ class WebhookSink(Connector[WebhookSpec]):
         self.letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic)
         stream: EventStream | None = None
         try:
-            stream = EventStream(
-                ctx.kafka,
-                f"lienthong-connect.{ctx.name}",
-                spec.topics,
-                registry,
-                stage=f"connect.webhook.{ctx.name}",
-            )
+            stream = EventStream.of(self, spec.topics, registry)
             while not ctx.stop.is_set():
                 batch = stream.poll(spec.batch_size, 500)
                 if not batch.next_offsets:
@@ -226,7 +220,7 @@ class WebhookSink(Connector[WebhookSpec]):
             event.letter(
                 reason,
                 f"{spec.url} after {attempts} attempt(s): {why}",
-                f"connect.webhook.{self.context.name}",
+                self.stage,
                 attempts=attempts,
             )
         )

@@ -232,5 +232,4 @@ class FolderSource(Connector[FolderSpec]):
         data = json.dumps(row.data, ensure_ascii=False, default=str).encode() if row.data else None
         source = Source(f"folder:{path.name}", -1, row.number)
         key = f"{path.name}:{row.number}".encode()  # Kafka needs a key or a value
-        stage = f"connect.folder.{self.context.name}"
-        return DeadRecord.refused(refusal, source, stage, key, data, [])
+        return DeadRecord.refused(refusal, source, self.stage, key, data, [])

@@ -15,18 +15,10 @@ from rich.table import Table
 
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers import Delivery, ProducerError, Publisher, PublisherSettings
+from lienthong.schemas import rows as row_reader
 from lienthong.schemas.catalogue import EventType, UnknownEventType, catalogue, event_type
 from lienthong.schemas.models import EventModel
-from lienthong.schemas.rows import (
-    Rejected,
-    Row,
-    RowRejected,
-    event_of,
-    exported_at,
-    is_lax,
-    read_rows,
-    write_report,
-)
+from lienthong.schemas.rows import Rejected, Row, RowRejected
 
 console = Console()
 err_console = Console(stderr=True)
@@ -77,7 +69,7 @@ class _Tally:
 
 def _event(entry: EventType, row: Row, agency: str | None, when: datetime, lax: bool) -> Parsed:
     try:
-        return event_of(entry, row, agency=agency, occurred_at=when, lax=lax)
+        return row_reader.event_of(entry, row, agency=agency, occurred_at=when, lax=lax)
     except RowRejected as exc:
         return Rejected(row, exc.reason, exc.violations)
 
@@ -106,10 +98,10 @@ def publish(
     except UnknownEventType as exc:
         raise typer.BadParameter(str(exc), param_hint="--type") from exc
     rejected_path = rejected or file.with_name(file.name + ".rejected.jsonl")
-    lax = is_lax(file)
+    lax = row_reader.is_lax(file)
     try:
-        rows = list(read_rows(file))
-        when = exported_at(file)
+        rows = list(row_reader.read_rows(file))
+        when = row_reader.exported_at(file)
     except (ValueError, OSError, csv.Error) as exc:  # unreadable file or unknown suffix
         raise typer.BadParameter(str(exc), param_hint="FILE") from exc
     tally = _Tally()
@@ -142,7 +134,7 @@ def publish(
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     if bad:
-        write_report(rejected_path, bad)
+        row_reader.write_report(rejected_path, bad)
     _summary(len(rows), tally, bad, left, rejected_path)
     if bad or tally.failed:
         raise typer.Exit(1)

@@ -21,9 +21,9 @@ from typing import Any
 
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.schemas.models import DossierLifecycle, DossierProgress, EventModel
-from tests.connectors.conftest import new_agency
 from tests.connectors.events import dossier_story, new_id, plan_of, publish, run_until
 from tests.connectors.receivers import reply, serve
+from tests.connectors.support import new_agency
 
 TOKEN = "ma-truy-cap-thu"
 

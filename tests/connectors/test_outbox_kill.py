@@ -24,11 +24,11 @@ import psycopg
 import yaml
 
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.local_postgres import LocalPostgres
 from lienthong.connectors.positions import read_position
 from lienthong.connectors.topics import ingress_topic
 from lienthong.demo.simulation import dossier_payload
-from tests.connectors.conftest import Read, new_agency, pg_url, read_topic
+from lienthong.local_postgres import LocalPostgres
+from tests.connectors.support import Read, new_agency, pg_url, read_topic
 
 TOTAL = 10_000
 AGGREGATES = 40

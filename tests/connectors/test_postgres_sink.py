@@ -10,10 +10,10 @@ from kafka import KafkaProducer
 from psycopg import sql
 
 from lienthong.connectors.kafka import KafkaSettings, kafka_python_producer
-from lienthong.connectors.local_postgres import LocalPostgres
+from lienthong.local_postgres import LocalPostgres
 from lienthong.schemas.models import DossierLifecycle, DossierProgress, EventModel
-from tests.connectors.conftest import new_agency, pg_url, read_topic
 from tests.connectors.events import dossier_story, new_id, plan_of, publish, run_until
+from tests.connectors.support import new_agency, pg_url, read_topic
 
 DOSSIERS = 150
 

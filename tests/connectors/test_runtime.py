@@ -16,7 +16,6 @@ from lienthong.cli import app
 from lienthong.connectors import runtime
 from lienthong.connectors.errors import ConfigError, SourceUnavailable
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.local_postgres import LocalPostgres
 from lienthong.connectors.runtime import (
     KINDS,
     Connector,
@@ -32,6 +31,7 @@ from lienthong.connectors.runtime import (
 from lienthong.connectors.sinks import pg_tables
 from lienthong.connectors.sources.folder import FolderSource, FolderSpec
 from lienthong.connectors.sources.outbox import OutboxSpec
+from lienthong.local_postgres import LocalPostgres
 from lienthong.schemas.catalogue import catalogue
 
 OUTBOX = {

@@ -15,8 +15,8 @@ from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.positions import read_position
 from lienthong.connectors.topics import ingress_topic
 from lienthong.demo.simulation import dossier_payload
-from tests.connectors.conftest import new_agency, read_topic
 from tests.connectors.events import new_id, plan_of, run_until
+from tests.connectors.support import new_agency, read_topic
 
 
 def _outbox(path: Path) -> sqlite3.Connection:

@@ -10,9 +10,9 @@ from collections import Counter
 
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.sinks.webhook import signature
-from tests.connectors.conftest import new_agency, read_topic
 from tests.connectors.events import dossier_story, new_id, plan_of, publish, run_until
 from tests.connectors.receivers import reply, serve
+from tests.connectors.support import new_agency, read_topic
 
 SECRET = "chia-khoa-thu"
 

@@ -21,7 +21,7 @@ import uvicorn
 from lienthong.console import ConsoleSettings, create_app
 from lienthong.schemas.framing import header
 from tests.conftest import free_port
-from tests.consumers.conftest import Axis, Raw, WorkerProcess, publish
+from tests.consumers.axis import Axis, Raw, WorkerProcess, publish
 from tests.consumers.day import DOSSIER_AGENCY, dossier_events
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

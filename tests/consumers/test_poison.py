@@ -14,7 +14,7 @@ from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from lienthong.schemas import headers as h
 
-from .conftest import Axis, WorkerProcess, publish, read
+from .axis import Axis, WorkerProcess, publish, read
 from .day import DOSSIER_AGENCY, dossier_events
 
 _estimate_size = DefaultRecordBatchBuilder.estimate_size_in_bytes

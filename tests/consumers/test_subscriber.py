@@ -13,7 +13,7 @@ from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
 from lienthong.schemas.models import EventModel
 
-from .conftest import Axis, Raw, publish, read
+from .axis import Axis, Raw, publish, read
 from .day import realistic_day
 
 

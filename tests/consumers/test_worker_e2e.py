@@ -20,7 +20,7 @@ from lienthong.schemas.models import (
     OfficialDocument,
 )
 
-from .conftest import Axis, Out, Raw, WorkerProcess, publish, read, read_more
+from .axis import Axis, Out, Raw, WorkerProcess, publish, read, read_more
 from .day import CASE_AGENCIES, DOCUMENT_AGENCY, DOSSIER_AGENCY, FEEDBACK_AGENCY, realistic_day
 
 RULES = """

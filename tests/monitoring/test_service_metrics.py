@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from lienthong.schemas.framing import header
 from tests.conftest import free_port
-from tests.consumers.conftest import Axis, WorkerProcess, publish
+from tests.consumers.axis import Axis, WorkerProcess, publish
 from tests.consumers.day import DOSSIER_AGENCY, dossier_events
 
 

@@ -14,7 +14,7 @@ import pytest
 from lienthong.schemas.models import DossierLifecycle, EventModel
 from tests.conftest import free_port
 
-from ..conftest import Axis, WorkerProcess, publish, read, read_more
+from ..axis import Axis, WorkerProcess, publish, read, read_more
 from ..day import CASE_AGENCIES, DOCUMENT_AGENCY, DOSSIER_AGENCY, FEEDBACK_AGENCY
 from .oracle import Expected, expected, mixed_day
 

@@ -1,5 +1,8 @@
 """A throwaway PostgreSQL cluster for tests and benchmarks: Debian's binaries, a temp dir.
 
+A tool, like :mod:`lienthong.broker` for Kafka: the connectors' tests and
+``bench/bench_connectors.py`` run against a real PostgreSQL it starts and stops.
+
 PostgreSQL refuses to run as root, and tests here run as root: the cluster is then
 initialised and started as the ``postgres`` system user (``runuser -u postgres --``),
 in a fresh data directory that user owns, listening on 127.0.0.1 and on a unix socket
@@ -29,7 +32,15 @@ from types import TracebackType
 import psycopg
 from psycopg import sql
 
-from lienthong.connectors.errors import LocalPostgresError
+
+class LocalPostgresError(Exception):
+    """The local PostgreSQL could not be initialised, started or stopped; has its log tail."""
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        detail = f"\n--- last lines of the PostgreSQL log ---\n{log_tail}" if log_tail else ""
+        super().__init__(message + detail)
+        self.log_tail = log_tail
+
 
 _SYSTEM_USER = "postgres"
 _DEBIAN_GLOB = "/usr/lib/postgresql/*/bin/pg_ctl"

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from lienthong.connectors.errors import LocalPostgresError
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.local_postgres import LocalPostgres
+from lienthong.local_postgres import LocalPostgres, LocalPostgresError
 from tests.conftest import free_port
 
 _started: dict[str, float] = {}

@@ -1,3 +1,0 @@
-from tests.consumers.conftest import axis, start_worker
-
-__all__ = ["axis", "start_worker"]

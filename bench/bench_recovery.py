@@ -29,7 +29,7 @@ from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.producers import EventEncoder
 from lienthong.schemas.registry_client import RegistryClient
-from tests.consumers.conftest import Axis, WorkerProcess, publish
+from tests.consumers.axis import Axis, WorkerProcess, publish
 from tests.consumers.views.honest import Poll, Questions, poll_until_right
 from tests.consumers.views.oracle import expected, mixed_day
 from tests.consumers.views.test_views_e2e import AGENCIES, Api, settled

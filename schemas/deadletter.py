@@ -18,6 +18,8 @@ invalid_event          gate,         a contract rule is broken; ``rule`` and ``f
                        sources       say which
 illegal_transition     gate          the status may not follow the entity's last status
 duplicate_event        gate          an event with this event_id already passed the gate
+not_owner              gate          the entity belongs to other agencies; this agency
+                                     may not change it
 wrong_topic            gate          the event's agency or type does not fit its topic
 key_mismatch           gate,         the Kafka key is not the entity's id (per-entity
                        sources       order breaks)

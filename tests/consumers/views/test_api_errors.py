@@ -11,7 +11,7 @@ import pytest
 from lienthong.consumers.views.web import MAX_KEY_LENGTH, BadParameter, day_param, paging
 from tests.conftest import free_port
 
-from ..conftest import Axis, WorkerProcess
+from ..axis import Axis, WorkerProcess
 from .test_views_e2e import AGENCIES, Api
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import free_port
 
-from ..conftest import Axis, WorkerProcess, publish
+from ..axis import Axis, WorkerProcess, publish
 from .honest import Questions, poll_until_right
 from .oracle import expected, mixed_day
 from .test_views_e2e import AGENCIES, Api, check_views, settled

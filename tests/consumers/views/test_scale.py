@@ -22,7 +22,7 @@ from lienthong.consumers.views import table_name, view_topics
 from lienthong.schemas.models import DossierLifecycle
 from tests.conftest import free_port
 
-from ..conftest import PARTITIONS, Axis, Raw, WorkerProcess, publish
+from ..axis import PARTITIONS, Axis, Raw, WorkerProcess, publish
 from ..day import DOSSIER_AGENCY
 from .oracle import mixed_day
 from .test_views_e2e import AGENCIES, Api

@@ -45,6 +45,7 @@ def test_faults_while_publishing_lose_nothing_and_the_views_end_exact(
 
 
 @pytest.mark.kafka
+@pytest.mark.cluster  # a cluster of its own, not the session's: it kills a node
 def test_on_a_three_node_cluster_a_killed_broker_loses_nothing(tmp_path: Path) -> None:
     """One node of three SIGKILLed mid-stream and restarted (RF 3, min.insync 2)."""
     output = fault_suite(tmp_path, "--nodes", "3", "--outage", "10", "--store", "memory")

@@ -78,6 +78,9 @@ def _case(
         api = Api(ports[0])
         publish(kafka, [axis.record(e) for e in events])
         api.wait(settled(api, want), timeout_s=300)
+        for port in ports[1:]:  # every worker has joined and holds its partitions
+            peer = Api(port)
+            peer.wait(settled(peer, want), timeout_s=300)
         questions = Questions(events, want)
         victim = started[-1]
         victim.process.kill()

@@ -108,7 +108,7 @@ def run_on_local_axis(run: AxisRun, default_events: int = 20_000) -> None:
 
 def fresh_axis(kafka: KafkaSettings, agency: str, partitions: int) -> TopicLayout:
     """A prefix no run used, with every axis topic of ``agency`` and an ``ioc`` subscriber."""
-    layout = TopicLayout("bench" + uuid.uuid4().hex[:6])
+    layout = TopicLayout("bench" + uuid.uuid4().hex[:6], partitions=partitions)
     ensure_topics(
         kafka,
         axis_topics(
@@ -116,7 +116,6 @@ def fresh_axis(kafka: KafkaSettings, agency: str, partitions: int) -> TopicLayou
             [agency],
             layout=layout,
             subscribers=["ioc"],
-            partitions=partitions,
         ),
     )
     return layout

@@ -29,7 +29,7 @@ import httpx
 from bench._common import bench_registry
 from bench._fault_parts import PARTITIONS, Kafka, Stream, Worker, read_topic
 from lienthong.connectors.kafka import KafkaSettings, ensure_topics
-from lienthong.connectors.topics import TopicLayout, axis_topics
+from lienthong.connectors.topics import TopicLayout, axis_topics, topic_layout
 from lienthong.producers import Publisher, PublisherSettings
 from lienthong.schemas import headers as h
 from lienthong.schemas.catalogue import catalogue
@@ -223,8 +223,11 @@ def _axis(home: Path, plan: Plan) -> Iterator[tuple[Kafka, float, str]]:
     try:
         ensure_topics(
             kafka.settings,
+            # Replication follows the bootstrap list: 3 (min.insync 2) on the cluster.
             axis_topics(
-                list(catalogue()), [AGENCY], partitions=PARTITIONS, replication=kafka.replication
+                list(catalogue()),
+                [AGENCY],
+                layout=topic_layout(kafka.settings, partitions=PARTITIONS),
             ),
         )
         with bench_registry(kafka.settings, home) as registry_url:
@@ -246,11 +249,14 @@ def run(plan: Plan, home: Path) -> Outcome:
             delivery_timeout_s=plan.delivery_timeout_s,
             retry_interval_s=1.0,
             transport=plan.transport,
-            topic_partitions=PARTITIONS,
         )
         try:
             with (
-                Publisher(kafka.settings, settings) as publisher,
+                Publisher(
+                    kafka.settings,
+                    settings,
+                    layout=topic_layout(kafka.settings, partitions=PARTITIONS),
+                ) as publisher,
                 httpx.Client(base_url=f"http://127.0.0.1:{worker.port}", timeout=10) as api,
             ):
                 stream = Stream(publisher, events, plan.publish_s)

@@ -84,7 +84,6 @@ class Worker:
             "LIENTHONG_BOOTSTRAP_SERVERS": kafka.settings.bootstrap_servers,
             "LIENTHONG_REGISTRY_URL": registry_url,
             "LIENTHONG_VIEWS_ENABLED": "true",
-            "LIENTHONG_WORKER_REPLICATION": str(kafka.replication),
         }
         self.args = [
             sys.executable, "-P", "-c", "from lienthong.cli import main; main()", "worker",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lienthong.connectors.topics import ingress_topic
+from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout
 from lienthong.schemas import headers as h
 from lienthong.schemas.catalogue import EventType
 from lienthong.schemas.codec import AvroSerializer, SerializationContext
@@ -44,8 +44,9 @@ def _millis(record: dict[str, Any]) -> dict[str, Any]:
 class Encoder:
     """Catalogue events → Kafka records on the agency's ingress topic; thread-safe."""
 
-    def __init__(self, registry: SchemaRegistry) -> None:
+    def __init__(self, registry: SchemaRegistry, layout: TopicLayout = DEFAULT_LAYOUT) -> None:
         self._registry = registry
+        self._layout = layout
         self._serializers: dict[str, AvroSerializer] = {}
         self._mutex = threading.Lock()
 
@@ -61,7 +62,7 @@ class Encoder:
     def encode(self, entry: EventType, event: EventModel) -> OutRecord:
         """The record of ``event``; raises the codec's errors (SchemaMismatch, registry)."""
         envelope = event.envelope
-        topic = ingress_topic(envelope.source_agency, entry.event_type)
+        topic = self._layout.ingress(envelope.source_agency, entry.event_type)
         value = self._serializer(entry)(_millis(event.to_avro()), SerializationContext(topic))
         event_id = str(envelope.event_id)
         headers = [

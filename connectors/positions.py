@@ -28,11 +28,12 @@ from lienthong.connectors.errors import ConnectorFenced, KafkaUnavailable, Posit
 from lienthong.connectors.events import OutRecord
 from lienthong.connectors.kafka import (
     KafkaSettings,
-    TopicSpec,
+    TopicMissing,
+    ensure_for_producer,
     ensure_topics,
     kafka_python_producer,
 )
-from lienthong.connectors.topics import CONNECT_POSITIONS, connect_positions_spec
+from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout, connect_positions_spec
 from lienthong.schemas.deadletter import DeadRecord
 
 log = logging.getLogger("lienthong.connectors")
@@ -52,12 +53,16 @@ def transactional_id(connector: str) -> str:
 
 
 class TopicMaker:
-    """Creates each destination topic once (the local broker refuses auto-creation)."""
+    """Creates each destination topic once, as the layout says (on one broker only).
 
-    def __init__(self, kafka: KafkaSettings, *, create: bool, partitions: int) -> None:
+    On a cluster a missing topic is an admin's job (``lienthong topics apply``): the
+    connector fails with that advice and its supervisor retries until the topic exists.
+    """
+
+    def __init__(self, kafka: KafkaSettings, *, create: bool, layout: TopicLayout) -> None:
         self._kafka = kafka
         self._create = create
-        self._partitions = partitions
+        self._layout = layout
         self._known: set[str] = set()
 
     def ensure(self, topics: Iterable[str]) -> None:
@@ -66,7 +71,10 @@ class TopicMaker:
             return
         if self._create:
             try:
-                ensure_topics(self._kafka, [TopicSpec(t, self._partitions) for t in missing])
+                for topic in sorted(missing):
+                    ensure_for_producer(self._kafka, self._layout.spec(topic))
+            except TopicMissing as exc:
+                raise KafkaUnavailable(str(exc)) from exc
             except (KafkaError, OSError) as exc:
                 raise KafkaUnavailable(f"cannot create topics {sorted(missing)}: {exc}") from exc
         self._known |= missing
@@ -81,19 +89,20 @@ class TransactionalWriter:
         connector: str,
         *,
         create_topics: bool = True,
-        partitions: int = 3,
+        layout: TopicLayout = DEFAULT_LAYOUT,
         transaction_timeout_ms: int = 60_000,
     ) -> None:
         self.connector = connector
         self._kafka = kafka
+        self._layout = layout
         self._timeout_ms = transaction_timeout_ms
-        self.topics = TopicMaker(kafka, create=create_topics, partitions=partitions)
+        self.topics = TopicMaker(kafka, create=create_topics, layout=layout)
         self._producer: KafkaProducer | None = None
 
     def open(self) -> Any:
         """Fence older instances, then return the last committed position (or None)."""
         try:
-            ensure_topics(self._kafka, [connect_positions_spec()])
+            ensure_topics(self._kafka, [connect_positions_spec(self._layout)])
             self._producer = KafkaProducer(
                 **kafka_python_producer(
                     self._kafka,
@@ -105,7 +114,12 @@ class TransactionalWriter:
             self._producer.init_transactions()
         except KafkaError as exc:
             raise self._translate(exc, "start a transaction") from exc
-        return read_position(self._kafka, self.connector, timeout_s=self._timeout_ms / 1000 + 10)
+        return read_position(
+            self._kafka,
+            self.connector,
+            layout=self._layout,
+            timeout_s=self._timeout_ms / 1000 + 10,
+        )
 
     def commit(self, records: Sequence[OutRecord], position: Any) -> None:
         """Write ``records`` and ``position`` in one transaction; all or nothing."""
@@ -120,7 +134,7 @@ class TransactionalWriter:
                     record.topic, value=record.value, key=record.key, headers=record.headers
                 )
             producer.send(
-                CONNECT_POSITIONS,
+                self._layout.connect_positions,
                 key=self.connector.encode(),
                 value=position_value(self.connector, position),
             )
@@ -159,14 +173,21 @@ def position_value(connector: str, position: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
 
 
-def read_position(kafka: KafkaSettings, connector: str, *, timeout_s: float = 70.0) -> Any:
+def read_position(
+    kafka: KafkaSettings,
+    connector: str,
+    *,
+    layout: TopicLayout = DEFAULT_LAYOUT,
+    timeout_s: float = 70.0,
+) -> Any:
     """The last committed position of ``connector``, or None.
 
     Reads the positions topic whole with ``read_committed`` up to its high watermark as
     it is now: every transaction of ours is then finished (``init_transactions`` ran),
     and another connector's open transaction is waited for, not skipped past.
     """
-    tp = TopicPartition(CONNECT_POSITIONS, 0)
+    topic = layout.connect_positions
+    tp = TopicPartition(topic, 0)
     key = connector.encode()
     found: Any = None
     try:
@@ -179,7 +200,7 @@ def read_position(kafka: KafkaSettings, connector: str, *, timeout_s: float = 70
             **kafka.as_kafka_python(), enable_auto_commit=False, isolation_level="read_committed"
         )
     except KafkaError as exc:
-        raise PositionError(f"cannot read {CONNECT_POSITIONS}: {exc}") from exc
+        raise PositionError(f"cannot read {topic}: {exc}") from exc
     try:
         reader.assign([tp])
         reader.seek_to_beginning(tp)
@@ -187,7 +208,7 @@ def read_position(kafka: KafkaSettings, connector: str, *, timeout_s: float = 70
         while reader.position(tp) < high:
             if time.monotonic() > deadline:
                 raise PositionError(
-                    f"{CONNECT_POSITIONS} was not readable to offset {high} within "
+                    f"{topic} was not readable to offset {high} within "
                     f"{timeout_s:.0f}s (a transaction stays open?)"
                 )
             for batch in reader.poll(timeout_ms=200).values():
@@ -195,7 +216,7 @@ def read_position(kafka: KafkaSettings, connector: str, *, timeout_s: float = 70
                     if message.key == key:
                         found = _decode_position(message.value)
     except KafkaError as exc:
-        raise PositionError(f"cannot read {CONNECT_POSITIONS}: {exc}") from exc
+        raise PositionError(f"cannot read {topic}: {exc}") from exc
     finally:
         reader.close()
     return found
@@ -207,19 +228,21 @@ def _decode_position(value: bytes | None) -> Any:
     try:
         body = json.loads(value)
     except ValueError as exc:
-        raise PositionError(f"a position in {CONNECT_POSITIONS} is not JSON: {exc}") from exc
+        raise PositionError(f"a position is not JSON: {exc}") from exc
     return body.get("position") if isinstance(body, Mapping) else None
 
 
 class DeadLetterWriter:
     """A plain idempotent producer for sinks' dead letters (flushed before offsets move)."""
 
-    def __init__(self, kafka: KafkaSettings, topic: str) -> None:
+    def __init__(
+        self, kafka: KafkaSettings, topic: str, layout: TopicLayout = DEFAULT_LAYOUT
+    ) -> None:
         self.topic = topic
         self._kafka = kafka
         self._producer: KafkaProducer | None = None
         self._pending: list[Any] = []
-        self.topics = TopicMaker(kafka, create=True, partitions=3)
+        self.topics = TopicMaker(kafka, create=True, layout=layout)
 
     def send(self, letter: DeadRecord) -> None:
         try:

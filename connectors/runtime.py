@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from lienthong.connectors.errors import ConfigError, ConnectorError, ConnectorFenced
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.metrics import BoundMetrics, ConnectorMetrics
+from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout, topic_layout
 from lienthong.settings import RegistryClientSettings
 
 log = logging.getLogger("lienthong.connectors")
@@ -74,6 +75,8 @@ class Context:
     registry_url: str
     metrics: BoundMetrics
     stop: threading.Event
+    layout: TopicLayout = DEFAULT_LAYOUT
+    """Topic names and how topics are made (``LIENTHONG_TOPIC_*`` for the plan's Kafka)."""
 
 
 SpecT = TypeVar("SpecT", bound=ConnectorSpec)
@@ -310,7 +313,12 @@ class Runner:
     def _supervise(self, config: ConnectorConfig) -> None:
         bound = self.metrics.bind(config.name, config.kind)
         context = Context(
-            config.name, self.plan.kafka, self.plan.registry_url, bound, self.stop_event
+            config.name,
+            self.plan.kafka,
+            self.plan.registry_url,
+            bound,
+            self.stop_event,
+            topic_layout(self.plan.kafka),
         )
         cls = connector_class(config.kind)
         pause, most = self._restart

@@ -42,7 +42,7 @@ from pydantic import ValidationError
 
 from lienthong.connectors.kafka import KafkaSettings, aiokafka_producer, ensure_topics
 from lienthong.connectors.resilience import Backoff
-from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout, axis_topics
+from lienthong.connectors.topics import TopicLayout, axis_topics, topic_layout
 from lienthong.consumers.dedup import RecentIds
 from lienthong.consumers.errors import SubscriberClosed
 from lienthong.consumers.gate import now_ms
@@ -130,20 +130,19 @@ class Subscriber:
         registry: SchemaRegistry | str = "http://127.0.0.1:8081",
         retry: RetryPolicy | None = None,
         start: StartFrom | None = None,
-        layout: TopicLayout = DEFAULT_LAYOUT,
+        layout: TopicLayout | None = None,
         recent_ids: int = 100_000,
-        partitions: int = 3,
     ) -> None:
         self.topics = list(topics)
         self.group = group
-        self.deadletter_topic = layout.subscriber_deadletter(group)
         self._kafka = kafka or KafkaSettings()
+        layout = layout or topic_layout(self._kafka)
+        self.deadletter_topic = layout.subscriber_deadletter(group)
         client = RegistryClient(registry) if isinstance(registry, str) else registry
         self._decoder = EventDecoder(AvroDeserializer(client))
         self._retry = retry or RetryPolicy()
         self._start = start
         self._layout = layout
-        self._partitions = partitions
         self._recent = RecentIds(recent_ids)
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
@@ -156,9 +155,7 @@ class Subscriber:
         """Create the dead-letter topic if needed, join the group, start reading."""
         if self._closed:
             raise SubscriberClosed("this subscriber was stopped; create a new one")
-        specs = axis_topics(
-            [], layout=self._layout, subscriber_groups=[self.group], partitions=self._partitions
-        )
+        specs = axis_topics([], layout=self._layout, subscriber_groups=[self.group])
         await asyncio.to_thread(ensure_topics, self._kafka, specs)
         self._producer = AIOKafkaProducer(**aiokafka_producer(self._kafka))
         await self._producer.start()

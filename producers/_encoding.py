@@ -23,7 +23,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from lienthong.connectors.topics import ingress_topic
+from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout
 from lienthong.producers._avro_writer import Unfit, body_writer
 from lienthong.producers._errors import (
     FieldError,
@@ -122,14 +122,15 @@ class _Route:
 class EventEncoder:
     """Encodes catalogue events for Kafka; thread-safe, one route per agency and type."""
 
-    def __init__(self, registry: Any) -> None:
+    def __init__(self, registry: Any, layout: TopicLayout = DEFAULT_LAYOUT) -> None:
         self._registry = registry
+        self._layout = layout
         self._routes: dict[tuple[str, str], _Route] = {}
         self._mutex = threading.Lock()
 
     def topic_for(self, agency: str, event_type: str) -> str:
         """The ingress topic of ``agency``'s events of ``event_type``."""
-        return ingress_topic(agency, event_type)
+        return self._layout.ingress(agency, event_type)
 
     def _route(self, agency: str, event_type: str) -> _Route:
         slot = (agency, event_type)
@@ -139,7 +140,7 @@ class EventEncoder:
                 entry = catalogue_entry(event_type)
             except CatalogueUnknown as exc:
                 raise UnknownEventType(str(exc)) from exc
-            made = _Route(ingress_topic(agency, event_type), entry, agency, self._registry)
+            made = _Route(self.topic_for(agency, event_type), entry, agency, self._registry)
             with self._mutex:
                 route = self._routes.setdefault(slot, made)
         return route

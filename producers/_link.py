@@ -26,11 +26,12 @@ from kafka.producer.future import FutureRecordMetadata
 
 from lienthong.connectors.kafka import (
     KafkaSettings,
-    TopicSpec,
-    ensure_topics,
+    TopicMissing,
+    ensure_for_producer,
     kafka_python_producer,
     key_hash,
 )
+from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout
 from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublishRefused
 from lienthong.producers._record import Record
 from lienthong.producers._settings import PublisherSettings
@@ -120,9 +121,11 @@ class KafkaLink:
         kafka: KafkaSettings,
         settings: PublisherSettings,
         overrides: dict[str, Any] | None = None,
+        layout: TopicLayout = DEFAULT_LAYOUT,
     ) -> None:
         self._kafka = kafka
         self._settings = settings
+        self._layout = layout
         delivery_ms = int(settings.delivery_timeout_s * 1000)
         self._config = kafka_python_producer(
             kafka,
@@ -166,13 +169,19 @@ class KafkaLink:
             return self._producer
 
     def prepare(self, topic: str) -> None:
-        """Make sure ``topic`` exists (when the settings allow creating topics)."""
+        """Make sure ``topic`` exists (when the settings allow creating topics).
+
+        Creates it as the layout says on one broker; on a cluster refuses, saying to run
+        ``lienthong topics apply`` (:func:`~lienthong.connectors.kafka.ensure_for_producer`).
+        """
         if topic in self._topics or not self._settings.create_topics:
             return
         try:
-            ensure_topics(self._kafka, [TopicSpec(topic, self._settings.topic_partitions)])
+            ensure_for_producer(self._kafka, self._layout.spec(topic))
         except TopicAlreadyExistsError:
             pass
+        except TopicMissing as exc:
+            raise PublishRefused(str(exc)) from exc
         except (KafkaError, OSError) as exc:
             raise translate(exc, topic) from exc
         self._topics.add(topic)

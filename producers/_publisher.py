@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any
 
 from lienthong.connectors.kafka import KafkaSettings
+from lienthong.connectors.topics import TopicLayout, topic_layout
 from lienthong.producers._drain import Drainer
 from lienthong.producers._encoding import EventEncoder
 from lienthong.producers._errors import (
@@ -76,20 +77,25 @@ class Publisher:
         *,
         registry: SchemaRegistry | None = None,
         producer_overrides: dict[str, Any] | None = None,
+        layout: TopicLayout | None = None,
     ) -> None:
-        """Open the spool and start draining it; Kafka itself is contacted lazily."""
+        """Open the spool and start draining it; Kafka itself is contacted lazily.
+
+        ``layout`` names and makes the ingress topics (default: ``LIENTHONG_TOPIC_*``).
+        """
         self.kafka = kafka or KafkaSettings()
         self.settings = settings or PublisherSettings()
+        self.layout = layout or topic_layout(self.kafka)
         self._own_registry = registry is None
         self._registry: SchemaRegistry = registry or RegistryClient(self.settings.registry_url)
-        self.encoder = EventEncoder(self._registry)
+        self.encoder = EventEncoder(self._registry, self.layout)
         self._link: Link
         if self.settings.transport == "librdkafka":
             from lienthong.producers._rdkafka import RdKafkaLink  # noqa: PLC0415 (optional)
 
-            self._link = RdKafkaLink(self.kafka, self.settings)
+            self._link = RdKafkaLink(self.kafka, self.settings, self.layout)
         else:
-            self._link = KafkaLink(self.kafka, self.settings, producer_overrides)
+            self._link = KafkaLink(self.kafka, self.settings, producer_overrides, self.layout)
         self._spool = Spool(self.settings.spool_path, max_bytes=self.settings.spool_max_bytes)
         self._online = threading.Event()
         self._online.set()

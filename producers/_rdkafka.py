@@ -26,7 +26,13 @@ from typing import Any, NamedTuple, cast
 
 from kafka.future import Future
 
-from lienthong.connectors.kafka import KafkaSettings, TopicSpec, ensure_topics, librdkafka_producer
+from lienthong.connectors.kafka import (
+    KafkaSettings,
+    TopicMissing,
+    ensure_for_producer,
+    librdkafka_producer,
+)
+from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout
 from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublishRefused
 from lienthong.producers._link import translate
 from lienthong.producers._record import Record
@@ -117,7 +123,12 @@ def _error(err: Any, topic: str) -> ProducerError:
 class RdKafkaLink:
     """The publisher's link to Kafka through librdkafka; same interface as KafkaLink."""
 
-    def __init__(self, kafka: KafkaSettings, settings: PublisherSettings) -> None:
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        settings: PublisherSettings,
+        layout: TopicLayout = DEFAULT_LAYOUT,
+    ) -> None:
         try:
             from confluent_kafka import Producer  # noqa: PLC0415 (optional dependency)
         except ImportError as exc:
@@ -127,6 +138,7 @@ class RdKafkaLink:
             ) from exc
         self._kafka = kafka
         self._settings = settings
+        self._layout = layout
         self._producer = Producer(_config(kafka, settings))
         self._topics: set[str] = set()
         # Futures in send order. librdkafka may report a timed-out queued record before
@@ -164,7 +176,9 @@ class RdKafkaLink:
         if topic in self._topics or not self._settings.create_topics:
             return
         try:
-            ensure_topics(self._kafka, [TopicSpec(topic, self._settings.topic_partitions)])
+            ensure_for_producer(self._kafka, self._layout.spec(topic))
+        except TopicMissing as exc:
+            raise PublishRefused(str(exc)) from exc
         except Exception as exc:  # kafka-python's admin raises many types; all mean "not now"
             if "TopicAlreadyExists" not in type(exc).__name__:
                 raise translate(exc, topic) from exc

@@ -80,10 +80,11 @@ class PublisherSettings(BaseSettings):
     drain_batch: int = Field(default=500, ge=1, description="Spooled events sent per drain round.")
     create_topics: bool = Field(
         default=True,
-        description="Create a missing ingress topic on first use (local brokers); "
-        "set false where topics are provisioned and ACL-protected.",
+        description="Create a missing ingress topic on first use, as the topic layout says "
+        "(LIENTHONG_TOPIC_*). Only ever on a single broker: on a cluster (several "
+        "bootstrap servers) a missing topic is refused with a pointer to `lienthong topics "
+        "apply`. Set false where topics are provisioned and ACL-protected.",
     )
-    topic_partitions: int = Field(default=3, ge=1)
     transport: Literal["kafka-python", "librdkafka"] = Field(
         default="kafka-python",
         description="Kafka client under the publisher. kafka-python (the default, pure "

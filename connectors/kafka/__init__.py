@@ -6,7 +6,11 @@
   :meth:`~KafkaSettings.as_faust`.
 - Producer options with the axis's durability (acks=all, idempotence, lz4):
   :func:`kafka_python_producer`, :func:`aiokafka_producer`, :func:`librdkafka_producer`.
-- Topics: :class:`TopicSpec`, :func:`ensure_topics`, :func:`admin`.
+- Topics: :class:`TopicSpec`, :func:`ensure_topics`, :func:`admin`, and
+  :func:`ensure_for_producer` (creates on one broker, only checks on a cluster). Which
+  topics and how they are made is :mod:`lienthong.connectors.topics` (the layout); the
+  topic manager compares them with the cluster (:func:`plan_topics`) and creates what
+  lacks without ever altering a topic (:func:`apply_topics`).
 - Placing records ourselves: Kafka's murmur2 partitioner (:func:`partition_for`), the
   aiokafka :class:`BatchPacker`, and aiokafka's lz4 at the fast level
   (:func:`use_fast_lz4`).
@@ -15,9 +19,24 @@ No other module builds a client's configuration: a secured or bigger cluster is 
 change here, not one per client.
 """
 
-from lienthong.connectors.kafka._admin import TopicSpec, admin, ensure_topics
+from lienthong.connectors.kafka._admin import (
+    TopicMissing,
+    TopicSpec,
+    admin,
+    ensure_for_producer,
+    ensure_topics,
+)
 from lienthong.connectors.kafka._batches import BatchPacker, Slot
 from lienthong.connectors.kafka._lz4 import FAST_LEVEL, fast_lz4, use_fast_lz4
+from lienthong.connectors.kafka._manager import (
+    Existing,
+    TopicCheck,
+    TopicState,
+    apply_topics,
+    compare,
+    describe,
+    plan_topics,
+)
 from lienthong.connectors.kafka._murmur2 import key_hash, murmur2, partition_for
 from lienthong.connectors.kafka._producers import (
     LINGER_MS,
@@ -31,13 +50,21 @@ __all__ = [
     "FAST_LEVEL",
     "LINGER_MS",
     "BatchPacker",
+    "Existing",
     "KafkaSettings",
     "SaslMechanism",
     "SecurityProtocol",
     "Slot",
+    "TopicCheck",
+    "TopicMissing",
     "TopicSpec",
+    "TopicState",
     "admin",
     "aiokafka_producer",
+    "apply_topics",
+    "compare",
+    "describe",
+    "ensure_for_producer",
     "ensure_topics",
     "fast_lz4",
     "kafka_python_producer",
@@ -45,5 +72,6 @@ __all__ = [
     "librdkafka_producer",
     "murmur2",
     "partition_for",
+    "plan_topics",
     "use_fast_lz4",
 ]

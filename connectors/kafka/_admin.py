@@ -61,3 +61,29 @@ def ensure_topics(settings: KafkaSettings, specs: Iterable[TopicSpec]) -> list[s
         return created
     finally:
         client.close()
+
+
+class TopicMissing(Exception):
+    """A producer's topic does not exist, and producers do not create topics on a cluster."""
+
+
+def ensure_for_producer(settings: KafkaSettings, spec: TopicSpec) -> None:
+    """Create ``spec``'s topic on a single broker; on a cluster, only check it exists.
+
+    On a cluster topics are an admin's decision (partitions, replication, ACLs), made
+    once with ``lienthong topics apply``, not by whichever client wrote first.
+    """
+    if not settings.is_cluster:
+        ensure_topics(settings, [spec])
+        return
+    client = admin(settings)
+    try:
+        exists = spec.name in set(client.list_topics())
+    finally:
+        client.close()
+    if not exists:
+        raise TopicMissing(
+            f"topic {spec.name} does not exist, and producers do not create topics on a "
+            f"cluster ({settings.bootstrap_servers}): an admin creates it with "
+            "`lienthong topics apply --agency CODE` (see `lienthong topics plan`)"
+        )

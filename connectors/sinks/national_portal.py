@@ -201,7 +201,7 @@ class NationalPortalSink(Connector[PortalSpec]):
             headers["Authorization"] = f"Bearer {spec.token.get_secret_value()}"
         self.http = httpx.Client(timeout=spec.timeout_s, headers=headers)
         self.ledger = Ledger(spec.ledger_path)
-        self.letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic)
+        self.letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic, ctx.layout)
         registry = RegistryClient(ctx.registry_url)
         stream: EventStream | None = None
         try:

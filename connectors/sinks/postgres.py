@@ -211,7 +211,7 @@ class PostgresSink(Connector[PostgresSinkSpec]):
         metrics = ctx.metrics
         registry = RegistryClient(ctx.registry_url)
         writer = PostgresWriter(spec, ctx.name)
-        letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic)
+        letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic, ctx.layout)
         stream: EventStream | None = None
         try:
             stream = EventStream.of(self, spec.topics, registry, writer.stored_offsets)

@@ -133,7 +133,7 @@ class WebhookSink(Connector[WebhookSpec]):
             headers["Authorization"] = f"Bearer {spec.bearer_token.get_secret_value()}"
         self.http = httpx.Client(timeout=spec.timeout_s, headers=headers)
         registry = RegistryClient(ctx.registry_url)
-        self.letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic)
+        self.letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic, ctx.layout)
         stream: EventStream | None = None
         try:
             stream = EventStream.of(self, spec.topics, registry)

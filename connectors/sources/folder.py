@@ -80,7 +80,6 @@ class FolderSpec(ConnectorSpec):
     )
     deadletter_topic: str = DEADLETTER
     create_topics: bool = True
-    topic_partitions: int = Field(default=3, ge=1)
 
     @field_validator("event_type")
     @classmethod
@@ -139,13 +138,13 @@ class FolderSource(Connector[FolderSpec]):
         spec = self.spec
         ctx = self.context
         writer = TransactionalWriter(
-            ctx.kafka, ctx.name, create_topics=spec.create_topics, partitions=spec.topic_partitions
+            ctx.kafka, ctx.name, create_topics=spec.create_topics, layout=ctx.layout
         )
         registry = RegistryClient(ctx.registry_url)
         try:
             stored = writer.open()
             recent: list[str] = list(stored or [])
-            encoder = Encoder(registry)
+            encoder = Encoder(registry, ctx.layout)
             entry = event_type(spec.event_type)
             while not ctx.stop.is_set():
                 ready = self._ready_files()

@@ -97,7 +97,6 @@ class OutboxSpec(ConnectorSpec):
     )
     deadletter_topic: str = DEADLETTER
     create_topics: bool = Field(default=True, description="Create missing ingress topics.")
-    topic_partitions: int = Field(default=3, ge=1)
 
     @field_validator(
         "table", "position_column", "id_column", "aggregatetype_column", "aggregateid_column",
@@ -289,7 +288,7 @@ class OutboxSource(Connector[OutboxSpec]):
         spec = self.spec
         ctx = self.context
         writer = TransactionalWriter(
-            ctx.kafka, ctx.name, create_topics=spec.create_topics, partitions=spec.topic_partitions
+            ctx.kafka, ctx.name, create_topics=spec.create_topics, layout=ctx.layout
         )
         registry = RegistryClient(ctx.registry_url)
         database: OutboxDatabase | None = None
@@ -299,7 +298,7 @@ class OutboxSource(Connector[OutboxSpec]):
             database = open_database(spec)
             if spec.delete_published and position:
                 database.delete_upto(position)  # finishes a delete a crash interrupted
-            converter = RowConverter(spec, Encoder(registry), ctx.name)
+            converter = RowConverter(spec, Encoder(registry, ctx.layout), ctx.name)
             guard = outbox_sql.GapGuard(
                 0.0 if database.ordered_commits else spec.gap_wait_s, time.monotonic
             )

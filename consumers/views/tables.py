@@ -36,7 +36,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lienthong.connectors.kafka import KafkaSettings, TopicSpec, ensure_topics
-from lienthong.connectors.topics import TopicLayout, faust_changelog
+from lienthong.connectors.topics import COMPACTED, TopicLayout, faust_changelog
 from lienthong.consumers.state_json import dumps, loads
 from lienthong.consumers.views.dossiers import OVERDUE_EVENT_TYPE
 from lienthong.consumers.views.entities import APPLIERS, VIEW_TABLES, State
@@ -84,16 +84,10 @@ def table_name(name: str) -> str:
     return f"views-{name}"
 
 
-def view_topics(
-    layout: TopicLayout, app_id: str, *, partitions: int, replication: int
-) -> list[TopicSpec]:
+def view_topics(layout: TopicLayout, app_id: str) -> list[TopicSpec]:
     """The overdue topic and the compacted changelog of every view table."""
-    compact = {"cleanup.policy": "compact"}
-    specs = [TopicSpec(layout.canonical(OVERDUE_EVENT_TYPE), partitions, replication)]
-    specs += [
-        TopicSpec(faust_changelog(app_id, table_name(t)), partitions, replication, compact)
-        for t in VIEW_TABLES
-    ]
+    specs = [layout.spec(layout.canonical(OVERDUE_EVENT_TYPE))]
+    specs += [layout.spec(faust_changelog(app_id, table_name(t)), COMPACTED) for t in VIEW_TABLES]
     return specs
 
 
@@ -263,22 +257,14 @@ def register_views(
     config = views_settings or ViewsSettings()
     if not config.enabled:
         return None
-    layout = TopicLayout(settings.topic_prefix)
-    ensure_topics(
-        kafka,
-        view_topics(
-            layout,
-            settings.app_id,
-            partitions=settings.partitions,
-            replication=settings.replication,
-        ),
-    )
+    layout = settings.layout(kafka)
+    ensure_topics(kafka, view_topics(layout, settings.app_id))
     tables: dict[str, Any] = {}
     for name in VIEW_TABLES:
         table: Any = app.Table(
             table_name(name),
             default=None,
-            partitions=settings.partitions,
+            partitions=layout.partitions,
             schema=_raw(),
         )
         # The changelog's serializers come from these attributes (default "json"), not from

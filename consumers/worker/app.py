@@ -114,7 +114,7 @@ class Worker:
     ingress: list[str]
 
 
-def _faust_app(settings: WorkerSettings, kafka: KafkaSettings) -> faust.App:
+def _faust_app(settings: WorkerSettings, kafka: KafkaSettings, layout: TopicLayout) -> faust.App:
     store = "rocksdb://" if settings.store == "rocksdb" else "memory://"
     # faust makes only the last directory; on a fresh machine ~/.lienthong is missing too.
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -128,8 +128,10 @@ def _faust_app(settings: WorkerSettings, kafka: KafkaSettings) -> faust.App:
         # on_leader timers), so faust has nothing to create.
         topic_allow_declare=False,
         topic_disable_leader=True,
-        topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication,
+        # faust declares no topic here (topic_allow_declare=False: axis_topics made them
+        # all with the layout's min.insync), but its own defaults say the same.
+        topic_partitions=layout.partitions,
+        topic_replication_factor=layout.replication,
         table_standby_replicas=0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
@@ -171,7 +173,7 @@ def create_worker(
     Raises :class:`~lienthong.consumers.errors.WorkerConfigError` and
     :class:`~lienthong.consumers.errors.RulesError` with what to fix.
     """
-    layout = TopicLayout(settings.topic_prefix)
+    layout = settings.layout(kafka)
     metrics = metrics or AxisMetrics.create()
     deserializer = AvroDeserializer(registry or RegistryClient(settings.registry_url))
     watcher = (
@@ -184,12 +186,10 @@ def create_worker(
         kafka,
         layout,
         settings.app_id,
-        partitions=settings.partitions,
-        replication=settings.replication,
         agencies=settings.agencies,
         subscribers=subscribers,
     )
-    app = _faust_app(settings, kafka)
+    app = _faust_app(settings, kafka, layout)
     if settings.web_port is not None:
         _json_errors(app)
     use_batching_transport(app)  # first: faust builds its consumer from this transport
@@ -199,7 +199,7 @@ def create_worker(
     table = app.Table(
         ENTITY_TABLE,
         default=None,
-        partitions=settings.partitions,
+        partitions=layout.partitions,
         schema=_raw(),
     )
     # faust derives a table's changelog serializers from key_type/value_type ("json" for
@@ -234,8 +234,6 @@ def create_worker(
                 kafka,
                 layout,
                 names,
-                partitions=settings.partitions,
-                replication=settings.replication,
             )
 
         route = RouteStage(

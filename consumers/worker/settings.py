@@ -1,7 +1,8 @@
 """Settings of ``lienthong worker``, from ``LIENTHONG_WORKER_*`` variables (or ``.env``).
 
-Kafka is reached through :class:`lienthong.settings.KafkaSettings` and the registry
-through ``LIENTHONG_REGISTRY_URL``, as for every other service.
+Kafka is reached through :class:`lienthong.connectors.kafka.KafkaSettings`, topics are
+laid out by :class:`lienthong.connectors.topics.TopicSettings` (``LIENTHONG_TOPIC_*``) and
+the registry is ``LIENTHONG_REGISTRY_URL``, as for every other service.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lienthong.connectors.kafka import KafkaSettings
+from lienthong.connectors.topics import TopicLayout, topic_layout
 
 
 def _home() -> Path:
@@ -31,9 +35,10 @@ class WorkerSettings(BaseSettings):
         description="faust app id: the consumer group, and the prefix of its table topics. "
         "Workers with the same id share the work.",
     )
-    topic_prefix: str = Field(
-        default="lienthong",
-        description="Prefix of every axis topic (another prefix gives a separate axis).",
+    topic_prefix: str | None = Field(
+        default=None,
+        description="Prefix of every axis topic, for this worker only (default: "
+        "LIENTHONG_TOPIC_PREFIX; another prefix gives a separate axis).",
     )
     registry_url: str = Field(
         default="http://127.0.0.1:8081",
@@ -55,8 +60,12 @@ class WorkerSettings(BaseSettings):
         "in the benchmark, under investigation).",
     )
     data_dir: Path = Field(default_factory=_home, description="faust's data (RocksDB) directory.")
-    partitions: int = Field(default=3, ge=1, description="Partitions of the topics it creates.")
-    replication: int = Field(default=1, ge=1, description="Replication of the topics it creates.")
+    partitions: int | None = Field(
+        default=None,
+        ge=1,
+        description="Partitions of the topics it creates, for this worker only (default: "
+        "LIENTHONG_TOPIC_PARTITIONS). Replication comes from LIENTHONG_TOPIC_REPLICATION.",
+    )
     agencies: list[str] = Field(
         default_factory=list,
         description="Agencies whose ingress topics it creates (others must exist already).",
@@ -118,3 +127,7 @@ class WorkerSettings(BaseSettings):
         return f"http://{host}:{port}"
 
     log_level: str = Field(default="warning")
+
+    def layout(self, kafka: KafkaSettings) -> TopicLayout:
+        """The axis's topic layout, with this worker's prefix and partitions if set."""
+        return topic_layout(kafka, prefix=self.topic_prefix, partitions=self.partitions)

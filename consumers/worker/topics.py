@@ -27,8 +27,6 @@ def worker_specs(
     layout: TopicLayout,
     app_id: str,
     *,
-    partitions: int,
-    replication: int,
     agencies: Iterable[str] = (),
     subscribers: Iterable[str] = (),
 ) -> list[TopicSpec]:
@@ -36,8 +34,6 @@ def worker_specs(
     return axis_topics(
         list(catalogue()),
         agencies,
-        partitions=partitions,
-        replication=replication,
         layout=layout,
         subscribers=subscribers,
         worker_app_id=app_id,
@@ -56,8 +52,6 @@ def prepare(
     layout: TopicLayout,
     app_id: str,
     *,
-    partitions: int,
-    replication: int,
     agencies: Iterable[str] = (),
     subscribers: Iterable[str] = (),
 ) -> list[str]:
@@ -71,8 +65,6 @@ def prepare(
         worker_specs(
             layout,
             app_id,
-            partitions=partitions,
-            replication=replication,
             agencies=agencies,
             subscribers=subscribers,
         ),
@@ -89,6 +81,7 @@ def prepare(
         counts = _partition_counts(client, ingress)
     finally:
         client.close()
+    partitions = layout.partitions
     wrong = {t: n for t, n in counts.items() if n != partitions}
     if wrong:
         listed = ", ".join(f"{t} ({n})" for t, n in sorted(wrong.items()))
@@ -104,12 +97,7 @@ async def ensure_subscriber_topics(
     settings: KafkaSettings,
     layout: TopicLayout,
     subscribers: list[str],
-    *,
-    partitions: int,
-    replication: int,
 ) -> None:
     """Create the topics of subscribers named by reloaded rules (off the event loop)."""
-    specs = axis_topics(
-        [], layout=layout, subscribers=subscribers, partitions=partitions, replication=replication
-    )
+    specs = axis_topics([], layout=layout, subscribers=subscribers)
     await asyncio.to_thread(ensure_topics, settings, specs)

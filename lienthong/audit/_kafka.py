@@ -23,7 +23,7 @@ from lienthong.connectors.kafka import (
     ensure_topics,
     kafka_python_producer,
 )
-from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout
+from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout, topic_layout
 from lienthong.schemas.catalogue import axis_catalogue
 from lienthong.schemas.codec import AvroSerializer, SerializationContext
 from lienthong.schemas.models import AuditEvent
@@ -36,11 +36,9 @@ AUDIT_RETENTION = {"retention.ms": str(548 * 86_400_000), "cleanup.policy": "del
 _STOP = object()
 
 
-def audit_spec(
-    layout: TopicLayout = DEFAULT_LAYOUT, *, partitions: int = 1, replication: int = 1
-) -> TopicSpec:
+def audit_spec(layout: TopicLayout = DEFAULT_LAYOUT) -> TopicSpec:
     """The audit topic's spec: one partition keeps the feed in one order."""
-    return TopicSpec(layout.audit, partitions, replication, dict(AUDIT_RETENTION))
+    return layout.spec(layout.audit, AUDIT_RETENTION, partitions=1)
 
 
 def audit_schema() -> str:
@@ -56,12 +54,13 @@ class KafkaAuditSink:
         kafka: KafkaSettings,
         registry: Callable[[], SchemaRegistry],
         *,
-        layout: TopicLayout = DEFAULT_LAYOUT,
+        layout: TopicLayout | None = None,
         capacity: int = 10_000,
         on_drop: Callable[[int], None] = lambda _: None,
     ) -> None:
         self._kafka = kafka
         self._registry = registry
+        layout = layout or topic_layout(kafka)
         self.topic = layout.audit
         self._layout = layout
         self._queue: queue.Queue[Any] = queue.Queue()

@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from lienthong.audit._kafka import KafkaAuditSink
 from lienthong.audit._trail import AuditSink, AuditTrail, MemoryAuditSink
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.topics import TopicLayout
+from lienthong.connectors.topics import topic_layout
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.schemas.registry_client import RegistryClient
 
@@ -25,7 +25,9 @@ class AuditSettings(BaseSettings):
         description="Write refusals and administrative actions to <prefix>.audit. Turn off "
         "only where no Kafka runs (events are then kept in memory and lost at exit).",
     )
-    topic_prefix: str = Field(default="lienthong", description="Prefix of the audit topic.")
+    topic_prefix: str | None = Field(
+        default=None, description="Prefix of the audit topic (default: LIENTHONG_TOPIC_PREFIX)."
+    )
     registry_url: str = Field(
         default="http://127.0.0.1:8081",
         validation_alias=AliasChoices("LIENTHONG_REGISTRY_URL", "registry_url"),
@@ -47,7 +49,7 @@ def open_trail(
         sink = KafkaAuditSink(
             kafka or KafkaSettings(),
             lambda: RegistryClient(url),
-            layout=TopicLayout(settings.topic_prefix),
+            layout=topic_layout(kafka or KafkaSettings(), prefix=settings.topic_prefix),
             on_drop=(
                 (lambda n: metrics.audit_dropped.labels(service).inc(n))
                 if metrics is not None

@@ -25,6 +25,7 @@ from lienthong.cli._routes import routes_app
 from lienthong.cli._schemas import schemas_app
 from lienthong.cli._status import status
 from lienthong.cli._tail import tail
+from lienthong.cli._topics import topics_app
 from lienthong.cli._worker import worker
 
 app.add_typer(broker_app, name="broker")
@@ -44,6 +45,7 @@ app.command(name="tail")(tail)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(routes_app, name="routes")
 app.add_typer(audit_app, name="audit")
+app.add_typer(topics_app, name="topics")
 
 
 def main() -> None:

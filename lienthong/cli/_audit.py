@@ -11,7 +11,7 @@ from rich.console import Console
 
 from lienthong.audit import AuditRecord, read_audit
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.topics import TopicLayout
+from lienthong.connectors.topics import topic_layout
 from lienthong.consumers.inspect import parse_since
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient
@@ -61,20 +61,23 @@ def tail(  # noqa: PLR0917  # one parameter per CLI option
     last: Annotated[int, typer.Option("--last", "-n", help="Without --from: the last N.")] = 20,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep reading.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
-    prefix: Annotated[str, typer.Option(help="Topic prefix of the axis.")] = "lienthong",
+    prefix: Annotated[
+        str | None, typer.Option(help="Topic prefix of the axis (default: LIENTHONG_TOPIC_PREFIX).")
+    ] = None,
     registry_url: Annotated[
         str, typer.Option("--registry", envvar="LIENTHONG_REGISTRY_URL", help="Schema registry.")
     ] = "http://127.0.0.1:8081",
 ) -> None:
     """Show the audit topic's events, oldest first: who, what, where from, and why refused."""
     since_ms = parse_since(since) if since else None
+    layout = topic_layout(KafkaSettings(), prefix=prefix)
     with RegistryClient(registry_url) as registry:
         try:
             _show(
                 read_audit(
                     KafkaSettings(),
                     AvroDeserializer(registry),
-                    layout=TopicLayout(prefix),
+                    layout=layout,
                     since_ms=since_ms,
                     last=None if since else last,
                     follow=follow,
@@ -82,7 +85,7 @@ def tail(  # noqa: PLR0917  # one parameter per CLI option
                 as_json,
             )
         except LookupError:
-            _nothing_yet(prefix)
+            _nothing_yet(layout.prefix)
 
 
 def _show(records: Iterable[AuditRecord], as_json: bool) -> None:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.topics import TopicLayout
+from lienthong.connectors.topics import topic_layout
 from lienthong.consumers.dlq import Selection, letters, replay, replayed
 from lienthong.consumers.inspect import describe_value, parse_since, when
 from lienthong.schemas import deadletter as dl
@@ -28,7 +28,10 @@ dlq_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-Prefix = Annotated[str, typer.Option("--prefix", help="Topic prefix of the axis.")]
+Prefix = Annotated[
+    str | None,
+    typer.Option("--prefix", help="Topic prefix of the axis (default: LIENTHONG_TOPIC_PREFIX)."),
+]
 
 
 @dlq_app.command("list")
@@ -40,10 +43,10 @@ def list_letters(
         str | None, typer.Option("--from", help="From a time, or 15m, 2h, 3d ago.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Letters listed at most.")] = 50,
-    prefix: Prefix = "lienthong",
+    prefix: Prefix = None,
 ) -> None:
     """Count the letters by reason and list the latest (replayed ones are marked)."""
-    layout = TopicLayout(prefix)
+    layout = topic_layout(KafkaSettings(), prefix=prefix)
     kafka = KafkaSettings()
     found = letters(kafka, layout.deadletter, parse_since(since) if since else None)
     if reason:
@@ -71,13 +74,13 @@ def list_letters(
 @dlq_app.command()
 def show(
     ref: Annotated[str, typer.Argument(help="PARTITION:OFFSET, as `dlq list` shows.")],
-    prefix: Prefix = "lienthong",
+    prefix: Prefix = None,
     registry_url: Annotated[
         str, typer.Option("--registry", envvar="LIENTHONG_REGISTRY_URL", help="Schema registry.")
     ] = "http://127.0.0.1:8081",
 ) -> None:
     """Show one letter: reason, message, provenance, headers and the decoded payload."""
-    layout = TopicLayout(prefix)
+    layout = topic_layout(KafkaSettings(), prefix=prefix)
     match = [f for f in letters(KafkaSettings(), layout.deadletter) if f.ref == ref]
     if not match:
         console.print(f"[bold red]error:[/] no letter {ref} in {layout.deadletter}")
@@ -114,7 +117,7 @@ def replay_letters(  # noqa: PLR0917  # one parameter per CLI option
         bool, typer.Option("--include-duplicates", help="Also duplicate_event letters.")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be replayed.")] = False,
-    prefix: Prefix = "lienthong",
+    prefix: Prefix = None,
 ) -> None:
     """Send letters back to their source topic for the gate to judge again.
 
@@ -133,7 +136,13 @@ def replay_letters(  # noqa: PLR0917  # one parameter per CLI option
         agency=agency,
         include_duplicates=include_duplicates,
     )
-    report = replay(KafkaSettings(), TopicLayout(prefix), selection, refs=letter, dry_run=dry_run)
+    report = replay(
+        KafkaSettings(),
+        topic_layout(KafkaSettings(), prefix=prefix),
+        selection,
+        refs=letter,
+        dry_run=dry_run,
+    )
     verb = "would replay" if dry_run else "replayed"
     console.print(f"{verb} {len(report.replayed)}: {', '.join(report.replayed) or '-'}")
     if report.already:

@@ -10,7 +10,6 @@ from rich.console import Console
 
 from lienthong.audit import AuditAction, open_trail
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.worker import WorkerSettings
 from lienthong.provision import (
     AxisNames,
@@ -51,7 +50,7 @@ AdminCredential = Annotated[
 def _names() -> AxisNames:
     worker = WorkerSettings()
     return AxisNames(
-        layout=TopicLayout(worker.topic_prefix),
+        layout=worker.layout(KafkaSettings()),
         worker_app_id=worker.app_id,
         registry_topic=RegistrySettings().topic,
     )

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from lienthong.broker import LocalBroker
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.topics import DEADLETTER
+from lienthong.connectors.topics import topic_layout
 from lienthong.monitoring.lag import LagExporter
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.settings import RegistryClientSettings
@@ -32,14 +32,14 @@ def _service_health(name: str, url: str) -> tuple[str, str]:
     return word, url
 
 
-def _deadletter_depth(settings: KafkaSettings) -> int | None:
+def _deadletter_depth(settings: KafkaSettings, topic: str) -> int | None:
     try:
         consumer = KafkaConsumer(**settings.as_kafka_python(), request_timeout_ms=5000)
     except KafkaError:
         return None
     try:
-        parts = consumer.partitions_for_topic(DEADLETTER) or set()
-        tps = [TopicPartition(DEADLETTER, p) for p in parts]
+        parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in parts]
         if not tps:
             return 0
         ends, starts = consumer.end_offsets(tps), consumer.beginning_offsets(tps)
@@ -81,5 +81,6 @@ def status(
     for (group, topic), lag in sorted(totals.items()):
         lag_table.add_row(group, topic, f"{lag:,}")
     console.print(lag_table if totals else "No consumer group has committed offsets yet.")
-    depth = _deadletter_depth(settings)
-    console.print(f"Dead letters kept in {DEADLETTER}: {depth if depth is not None else '?'}")
+    deadletter = topic_layout(settings).deadletter
+    depth = _deadletter_depth(settings, deadletter)
+    console.print(f"Dead letters kept in {deadletter}: {depth if depth is not None else '?'}")

@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.topics import TopicLayout
+from lienthong.connectors.topics import topic_layout
 from lienthong.console._collector import Collector
 from lienthong.consumers.dlq import Selection, replay
 from lienthong.monitoring.metrics import AxisMetrics
@@ -46,7 +46,7 @@ class ConsoleSettings(BaseSettings):
     views_url: str = Field(
         default="http://127.0.0.1:6066", description="Query API of the materialized views."
     )
-    topic_prefix: str = "lienthong"
+    topic_prefix: str | None = None  # default: LIENTHONG_TOPIC_PREFIX
     refresh_s: float = Field(default=2.0, gt=0)
 
 
@@ -94,7 +94,7 @@ def create_app(
 ) -> Starlette:
     """The console application; its collector starts and stops with the app."""
     metrics = metrics or AxisMetrics.create()
-    layout = TopicLayout(settings.topic_prefix)
+    layout = topic_layout(kafka, prefix=settings.topic_prefix)
     collector = Collector(kafka, layout, metrics, settings.refresh_s)
     page = resources.files("lienthong.console").joinpath("static", "index.html")
 

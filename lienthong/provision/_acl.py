@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from lienthong.connectors.topics import CONNECT_POSITIONS, TopicLayout
+from lienthong.connectors.topics import TopicLayout
 from lienthong.schemas.access import AccessFile, Agency, Service, kafka_principal
 from lienthong.schemas.naming import topic_segment
 
@@ -79,11 +79,14 @@ class AxisNames:
     worker_app_id: str = "lienthong-worker"
     registry_topic: str = "_lienthong_schemas"
     connect_prefix: str = "lienthong-connect."
-    connect_positions: str = CONNECT_POSITIONS
 
     @property
     def prefix(self) -> str:
         return self.layout.prefix
+
+    @property
+    def connect_positions(self) -> str:
+        return self.layout.connect_positions
 
 
 _R, _W, _C, _D = Operation.READ, Operation.WRITE, Operation.CREATE, Operation.DESCRIBE

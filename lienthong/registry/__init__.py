@@ -24,7 +24,7 @@ Avro resolution), ``_records`` (topic records), ``_state`` (the pure fold),
 from lienthong.registry._app import create_app
 from lienthong.registry._compat import CompatibilityLevel
 from lienthong.registry._errors import RegistryError
-from lienthong.registry._kafka_store import KafkaStore
+from lienthong.registry._kafka_store import KafkaStore, topic_spec
 from lienthong.registry._records import Mode
 from lienthong.registry._server import RegistryServer, start_in_thread
 from lienthong.registry._service import RegistryService
@@ -44,4 +44,5 @@ __all__ = [
     "create_app",
     "fold",
     "start_in_thread",
+    "topic_spec",
 ]

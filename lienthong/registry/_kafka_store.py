@@ -24,6 +24,7 @@ from lienthong.connectors.kafka import (
     ensure_topics,
     kafka_python_producer,
 )
+from lienthong.connectors.topics import COMPACTED, TopicLayout, topic_layout
 from lienthong.registry._errors import StoreError, StoreTimeout
 from lienthong.registry._records import Record, decode, encode
 from lienthong.registry._state import RegistryState
@@ -35,25 +36,25 @@ _POLL_MS = 100
 _RETRY_BACKOFF_S = 1.0
 
 
-def topic_spec(topic: str, replication: int) -> TopicSpec:
+def topic_spec(topic: str, layout: TopicLayout) -> TopicSpec:
     """The registry topic: one partition (one order for all), compacted (kept forever)."""
-    return TopicSpec(
-        name=topic,
-        partitions=1,
-        replication=replication,
-        config={"cleanup.policy": "compact", "min.insync.replicas": str(min(2, replication))},
-    )
+    return layout.spec(topic, COMPACTED, partitions=1)
 
 
 class KafkaStore:
     """The registry's state, kept in and rebuilt from a Kafka topic."""
 
     def __init__(
-        self, kafka: KafkaSettings, topic: str, *, replication: int = 1, timeout_s: float = 15.0
+        self,
+        kafka: KafkaSettings,
+        topic: str,
+        *,
+        layout: TopicLayout | None = None,
+        timeout_s: float = 15.0,
     ) -> None:
         self.topic = topic
         self._kafka = kafka
-        self._replication = replication
+        self._layout = layout or topic_layout(kafka)
         self._timeout_s = timeout_s
         self._partition = TopicPartition(topic, 0)
         self._state = RegistryState()
@@ -86,7 +87,7 @@ class KafkaStore:
         self._thread.start()
 
     def _connect(self) -> None:
-        ensure_topics(self._kafka, [topic_spec(self.topic, self._replication)])
+        ensure_topics(self._kafka, [topic_spec(self.topic, self._layout)])
         self._offsets = KafkaConsumer(**self._kafka.as_kafka_python(), enable_auto_commit=False)
         # A topic just created may take a moment to show up in metadata with a leader.
         partitions = self._until(self._partitions_of_topic, "see the partitions")

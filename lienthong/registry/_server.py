@@ -20,7 +20,7 @@ import uvicorn
 from lienthong.audit import AuditSettings, AuditTrail, KafkaAuditSink, MemoryAuditSink
 from lienthong.auth import Authenticator
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.topics import TopicLayout
+from lienthong.connectors.topics import topic_layout
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.registry._access import InProcessRegistry
 from lienthong.registry._app import create_app
@@ -61,7 +61,6 @@ class RegistryServer:
         self.store = KafkaStore(
             self.kafka,
             self.settings.topic,
-            replication=self.settings.topic_replication,
             timeout_s=self.settings.timeout_s,
         )
         self.service = RegistryService(self.store, self.settings.compatibility)
@@ -87,7 +86,7 @@ class RegistryServer:
         sink = KafkaAuditSink(
             self.kafka,
             lambda: InProcessRegistry(service),
-            layout=TopicLayout(audit.topic_prefix),
+            layout=topic_layout(self.kafka, prefix=audit.topic_prefix),
             on_drop=lambda n: self.metrics.audit_dropped.labels("registry").inc(n),
         )
         return AuditTrail("registry", sink, self.metrics)

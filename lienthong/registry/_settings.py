@@ -29,11 +29,6 @@ class RegistrySettings(BaseSettings):
         min_length=1,
         description="Compacted one-partition topic that stores subjects, ids and config.",
     )
-    topic_replication: int = Field(
-        default=1,
-        ge=1,
-        description="Replication factor used when the registry creates its topic (3 on a cluster).",
-    )
     compatibility: CompatibilityLevel = Field(
         default=CompatibilityLevel.BACKWARD,
         description="Global compatibility level until one is set through PUT /config.",

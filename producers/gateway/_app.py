@@ -39,6 +39,7 @@ from fastapi.responses import JSONResponse, Response
 from lienthong.audit import AuditAction, AuditSettings, AuditTrail, open_trail
 from lienthong.auth import AN_AGENCY, AccessMiddleware, Authenticator, Requirement, identity_of
 from lienthong.connectors.kafka import KafkaSettings
+from lienthong.connectors.topics import topic_layout
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.producers._encoding import EventEncoder
 from lienthong.producers._errors import FieldError, InvalidEvent, ProducerError
@@ -148,14 +149,16 @@ class Gateway:
         )
         self.limiter = RateLimiter(settings.rate_per_s, settings.burst)
         self.store = IdempotencyStore(settings.idempotency_path, ttl_s=settings.idempotency_ttl_s)
+        self.layout = topic_layout(kafka)
         if sink is None:
             sink = (
-                AioKafkaSink(kafka, settings)
+                AioKafkaSink(kafka, settings, self.layout)
                 if settings.producer == "aiokafka"
-                else PublisherSink(kafka, settings, self.registry)
+                else PublisherSink(kafka, settings, self.registry, self.layout)
             )
         self.sink = sink
-        self.ingestor = Ingestor(EventEncoder(self.registry), self.store, sink, self.metrics)
+        encoder = EventEncoder(self.registry, self.layout)
+        self.ingestor = Ingestor(encoder, self.store, sink, self.metrics)
         self.batch = batch_adapter(settings.max_batch)
 
     async def close(self) -> None:

@@ -61,9 +61,11 @@ class GatewaySettings(BaseSettings):
         description="Largest record batch per partition (see PublisherSettings.batch_bytes).",
     )
     create_topics: bool = Field(
-        default=True, description="Create a missing ingress topic on first use."
+        default=True,
+        description="Create a missing ingress topic on first use, as the topic layout says "
+        "(LIENTHONG_TOPIC_*), on a single broker only: on a cluster a missing topic is "
+        "refused with a pointer to `lienthong topics apply`.",
     )
-    topic_partitions: int = Field(default=3, ge=1)
     spool_path: Path = Field(
         default_factory=lambda: _home() / "spool.sqlite3",
         description="Spool of the kafka-python producer (producer=kafka-python only).",

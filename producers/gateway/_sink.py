@@ -30,11 +30,12 @@ from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from lienthong.connectors.kafka import (
     BatchPacker,
     KafkaSettings,
-    TopicSpec,
+    TopicMissing,
     aiokafka_producer,
-    ensure_topics,
+    ensure_for_producer,
     partition_for,
 )
+from lienthong.connectors.topics import DEFAULT_LAYOUT, TopicLayout
 from lienthong.producers._errors import KafkaUnavailable, ProducerError, PublishRefused
 from lienthong.producers._publisher import Publisher
 from lienthong.producers._record import Delivery, Record
@@ -74,9 +75,12 @@ def _failure(record: Record, exc: BaseException) -> Delivery:
 class AioKafkaSink:
     """aiokafka in the gateway's event loop; started on first use."""
 
-    def __init__(self, kafka: KafkaSettings, settings: GatewaySettings) -> None:
+    def __init__(
+        self, kafka: KafkaSettings, settings: GatewaySettings, layout: TopicLayout = DEFAULT_LAYOUT
+    ) -> None:
         self._kafka = kafka
         self._settings = settings
+        self._layout = layout
         self._producer: AIOKafkaProducer | None = None
         self._starting = asyncio.Lock()
         self._topics: set[str] = set()
@@ -108,10 +112,13 @@ class AioKafkaSink:
         missing = topics - self._topics
         if not missing or not self._settings.create_topics:
             return
-        specs = [TopicSpec(t, self._settings.topic_partitions) for t in sorted(missing)]
         try:
-            # kafka-python's admin client blocks; keep it off the event loop.
-            await anyio.to_thread.run_sync(ensure_topics, self._kafka, specs)
+            for topic in sorted(missing):
+                # kafka-python's admin client blocks; keep it off the event loop.
+                spec = self._layout.spec(topic)
+                await anyio.to_thread.run_sync(ensure_for_producer, self._kafka, spec)
+        except TopicMissing as exc:  # on a cluster: an admin's job (`lienthong topics apply`)
+            raise PublishRefused(str(exc)) from exc
         except Exception as exc:  # kafka-python raises many types; all mean "not now"
             raise KafkaUnavailable(f"cannot create topics {sorted(missing)}: {exc}") from exc
         self._topics |= missing
@@ -122,7 +129,7 @@ class AioKafkaSink:
             await self._prepare({r.topic for r in records})
             outcomes: list[Delivery | None] = [None] * len(records)
             batches = await self._batches(producer, records, outcomes)
-        except KafkaUnavailable as exc:
+        except (KafkaUnavailable, PublishRefused) as exc:
             return [Delivery(r.event_id, r.topic, error=exc) for r in records]
         except (AioKafkaError, OSError) as exc:
             return [_failure(r, exc) for r in records]
@@ -221,7 +228,11 @@ class PublisherSink:
     """The SDK's publisher (kafka-python + durable spool) behind the gateway."""
 
     def __init__(
-        self, kafka: KafkaSettings, settings: GatewaySettings, registry: SchemaRegistry
+        self,
+        kafka: KafkaSettings,
+        settings: GatewaySettings,
+        registry: SchemaRegistry,
+        layout: TopicLayout | None = None,
     ) -> None:
         self.publisher = Publisher(
             kafka,
@@ -232,9 +243,9 @@ class PublisherSink:
                 linger_ms=settings.linger_ms,
                 batch_bytes=settings.batch_bytes,
                 create_topics=settings.create_topics,
-                topic_partitions=settings.topic_partitions,
             ),
             registry=registry,
+            layout=layout,
         )
 
     async def send(self, records: Sequence[Record]) -> list[Delivery]:

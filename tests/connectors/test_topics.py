@@ -2,12 +2,18 @@ import re
 
 import pytest
 
+from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import (
     DEADLETTER,
+    DEADLETTER_POLICY,
     INGRESS_PATTERN,
+    TopicLayout,
     axis_topics,
     canonical_topic,
+    connect_positions_spec,
     ingress_topic,
+    replay_ledger_spec,
+    topic_layout,
     topic_segment,
 )
 
@@ -40,10 +46,55 @@ def test_ingress_topics_match_the_worker_pattern() -> None:
 
 
 def test_axis_topics_are_explicit() -> None:
-    specs = {s.name: s for s in axis_topics(["dossier.lifecycle"], ["SYT"], replication=3)}
+    layout = TopicLayout(replication=3, min_insync=2)
+    specs = {s.name: s for s in axis_topics(["dossier.lifecycle"], ["SYT"], layout=layout)}
     assert set(specs) == {
         "lienthong.events.dossier.lifecycle",
         "lienthong.ingress.syt.dossier.lifecycle",
         DEADLETTER,
     }
     assert all(s.replication == 3 for s in specs.values())
+    assert all(s.config["min.insync.replicas"] == "2" for s in specs.values())
+
+
+@pytest.mark.parametrize(
+    ("servers", "env", "expected"),
+    [
+        ("127.0.0.1:9092", {}, (3, 1, 1)),
+        ("k1:9092,k2:9092,k3:9092", {}, (12, 3, 2)),
+        ("127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094", {}, (12, 3, 2)),
+        ("k1:9092,k2:9092", {"LIENTHONG_TOPIC_REPLICATION": "2"}, (12, 2, 1)),
+        (
+            "k1:9092",
+            {"LIENTHONG_TOPIC_PARTITIONS": "24", "LIENTHONG_TOPIC_MIN_INSYNC": "1"},
+            (24, 1, 1),
+        ),
+    ],
+)
+def test_the_layout_follows_the_bootstrap_list_unless_set(
+    servers: str,
+    env: dict[str, str],
+    expected: tuple[int, int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("PARTITIONS", "REPLICATION", "MIN_INSYNC", "PREFIX"):
+        monkeypatch.delenv(f"LIENTHONG_TOPIC_{name}", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    layout = topic_layout(KafkaSettings(bootstrap_servers=servers))
+    assert (layout.partitions, layout.replication, layout.min_insync) == expected
+    spec = layout.spec(layout.deadletter, DEADLETTER_POLICY)
+    assert spec.replication == expected[1]
+    assert spec.config["min.insync.replicas"] == str(expected[2])
+
+
+def test_single_order_topics_keep_one_partition() -> None:
+    layout = TopicLayout(partitions=12, replication=3, min_insync=2)
+    assert replay_ledger_spec(layout).partitions == 1
+    assert connect_positions_spec(layout).partitions == 1
+    assert connect_positions_spec(layout).replication == 3
+
+
+def test_min_insync_above_replication_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"min\.insync\.replicas 2"):
+        TopicLayout(replication=1, min_insync=2)

@@ -73,7 +73,6 @@ class Axis:
             axis_topics(
                 list(catalogue()),
                 agencies,
-                partitions=PARTITIONS,
                 layout=self.layout,
                 subscribers=subscribers,
             ),
@@ -89,7 +88,7 @@ def axis(
     try:
         yield Axis(
             kafka=kafka_settings,
-            layout=TopicLayout(prefix),
+            layout=TopicLayout(prefix, partitions=PARTITIONS),
             registry_url=schema_registry_url,
             registry=registry,
             encoder=EventEncoder(registry),

@@ -29,9 +29,13 @@ _HELP = (
     "  lienthong worker --rules routes.yaml\n\n"
     "  lienthong worker --rules routes.yaml --agency 000.00.00.H30 --agency SYT\n\n"
     "  LIENTHONG_WORKER_STORE=memory lienthong worker --rules routes.yaml --metrics-port 6066\n\n"
-    "Start more processes with the same --app-id to share the partitions. Settings also "
-    "come from LIENTHONG_WORKER_* variables (e.g. LIENTHONG_WORKER_RULES_PATH), Kafka "
-    "from LIENTHONG_BOOTSTRAP_SERVERS and the registry from LIENTHONG_REGISTRY_URL. "
+    "Start more processes with the same --app-id to share the partitions (at most one "
+    "worker per partition helps). Settings also come from LIENTHONG_WORKER_* variables "
+    "(e.g. LIENTHONG_WORKER_RULES_PATH), Kafka from LIENTHONG_BOOTSTRAP_SERVERS, the "
+    "registry from LIENTHONG_REGISTRY_URL, and how topics are made from LIENTHONG_TOPIC_* "
+    "(partitions, replication, min.insync.replicas: 3/1/1 on one broker, 12/3/2 when "
+    "LIENTHONG_BOOTSTRAP_SERVERS lists several; on a cluster create them first with "
+    "`lienthong topics apply`). "
     "Workers on several hosts: bind the web port with LIENTHONG_WORKER_WEB_HOST=0.0.0.0 "
     "and give the address the others reach it at with LIENTHONG_WORKER_WEB_ADVERTISED_HOST "
     "(and _PORT behind NAT); LIENTHONG_WORKER_SESSION_TIMEOUT_S (default 10) is how long a "
@@ -53,14 +57,19 @@ def worker(  # noqa: PLR0917  # one parameter per CLI option
         str | None, typer.Option("--app-id", help="Consumer group and table topic prefix.")
     ] = None,
     prefix: Annotated[
-        str | None, typer.Option("--prefix", help="Topic prefix of the axis (default lienthong).")
+        str | None,
+        typer.Option("--prefix", help="Topic prefix (default: LIENTHONG_TOPIC_PREFIX)."),
     ] = None,
     store: Annotated[
         str | None, typer.Option("--store", help="Entity table store: rocksdb or memory.")
     ] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="RocksDB directory.")] = None,
     partitions: Annotated[
-        int | None, typer.Option("--partitions", help="Partitions of topics it creates.")
+        int | None,
+        typer.Option(
+            "--partitions",
+            help="Partitions of topics it creates (default: LIENTHONG_TOPIC_PARTITIONS).",
+        ),
     ] = None,
     metrics_port: Annotated[
         int | None, typer.Option("--metrics-port", help="Serve Prometheus /metrics here.")

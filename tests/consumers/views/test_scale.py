@@ -79,9 +79,7 @@ def test_a_worker_with_1e5_open_dossiers_survives_restarts_under_load(
 ) -> None:
     port = free_port()
     axis.create_topics(AGENCIES)
-    ensure_topics(
-        axis.kafka, view_topics(axis.layout, axis.app_id, partitions=PARTITIONS, replication=1)
-    )
+    ensure_topics(axis.kafka, view_topics(axis.layout, axis.app_id))
     publish(axis.kafka, open_dossiers(axis, OPEN_DOSSIERS))
     events = mixed_day(seed=31, scale=2)
     dossiers = {e.MaHoSo for e in events if isinstance(e, DossierLifecycle)}

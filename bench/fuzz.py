@@ -172,7 +172,7 @@ def query_api(folder: Path) -> Iterator[tuple[int, int, list[str]]]:
             "LIENTHONG_VIEWS_ENABLED": "true",
             "LIENTHONG_WORKER_DATA_DIR": str(folder / "worker-data"),
         }
-        args = [sys.executable, "-c", "from lienthong.cli import main; main()", "worker",
+        args = [sys.executable, "-P", "-c", "from lienthong.cli import main; main()", "worker",
                 "--prefix", "fuzz", "--app-id", "fuzz-worker", "--store", "memory",
                 "--metrics-port", str(port), "--log-level", "error",
                 "--agency", AGENCY]  # fmt: skip

@@ -68,3 +68,15 @@ def test_refused_records_are_kept_aside_for_audit(tmp_path: Path) -> None:
     assert len(spool) == 0
     assert spool.rejected() == [("a-1", "MessageSizeTooLargeError")]
     spool.close()
+
+
+def test_a_row_dropped_twice_is_forgotten_once(tmp_path: Path) -> None:
+    # A copy may be dropped both by the drainer (delivered) and by its original's ack.
+    spool = Spool(tmp_path / "s.db", max_bytes=1 << 20)
+    seqs = spool.append([_record("a", 1), _record("a", 2)])
+    spool.discard([seqs[0]])
+    spool.discard([seqs[0]])
+    assert len(spool) == 1
+    assert spool.bytes_used == _record("a", 2).size
+    assert spool.has_pending("t", b"a")
+    spool.close()

@@ -39,6 +39,7 @@ class Settlement:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.needless: deque[int] = deque()  # spool rows whose originals Kafka acknowledged
+        self.copied = 0  # records copied to the spool whose originals the client still holds
 
     def take_needless(self) -> list[int]:
         taken: list[int] = []
@@ -95,6 +96,8 @@ class Pending:
         with self._shared.lock:
             state = self.state
             self.state = TELLING if state == IN_CLIENT else SETTLED
+            if state == COPIED:
+                self._shared.copied -= 1
         return state
 
     def told(self) -> None:
@@ -131,6 +134,7 @@ def mark_copied(
         for pending, seq in zip(doubtful, seqs, strict=True):
             if pending.state == IN_CLIENT:
                 pending.state, pending.seq = COPIED, seq
+                shared.copied += 1
                 told.append(pending)
             else:
                 shared.needless.append(seq)

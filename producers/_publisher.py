@@ -53,6 +53,9 @@ from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
 
 log = logging.getLogger("lienthong.producers")
 
+# How many delivery timeouts draining waits for records still in the client (see _watch).
+PATIENCE = 4
+
 
 def _ignore(_: Delivery) -> None:
     return None
@@ -104,6 +107,7 @@ class Publisher:
         # overtakes an earlier one of its key on its way into the spool.
         self._route = threading.Lock()
         self._inflight = InFlight()
+        self._offline_since = 0.0  # when the publisher last went offline (monotonic)
         self._settlement = Settlement()
         self._drainer = Drainer(self._spool, self._link, self._online, self.settings, self._watch)
         self._drainer.start()
@@ -231,7 +235,11 @@ class Publisher:
     def _watch(self) -> bool:
         """The drainer's regular look: copy what waited too long; drop needless copies.
 
-        Returns whether the client still holds records it has not settled.
+        Returns whether draining should wait: while the client still holds records
+        (sent directly, or copied to the spool), they reach Kafka first once it is back
+        and each ack makes its copy needless, so draining then sends no copy twice. A
+        client still holding them ``PATIENCE`` delivery timeouts after the publisher went
+        offline is not waited for any more: the spool is drained behind them, in order.
         """
         with self._route:
             told = (
@@ -239,10 +247,11 @@ class Publisher:
                 if self._inflight.overdue(self.settings.delivery_timeout_s)
                 else []
             )
-            busy = not self._inflight.empty
+            busy = not self._inflight.empty or self._settlement.copied > 0
         _tell_spooled(told)
         self._spool.discard(self._settlement.take_needless())
-        return busy
+        waited = time.monotonic() - self._offline_since
+        return busy and waited < PATIENCE * self.settings.delivery_timeout_s
 
     def _go_offline(self, exc: BaseException | None) -> list[Pending]:
         """Under the routing lock: copy the records in doubt to the spool, in send order,
@@ -262,6 +271,7 @@ class Publisher:
         # Spool first, then go offline: the drainer marks the publisher online whenever
         # it finds the spool empty, so the other order lets it flip back online between.
         if self._online.is_set():
+            self._offline_since = time.monotonic()
             # str(exc), not exc: a log record must not keep the exception (and through
             # its traceback, kafka-python's sockets) alive.
             reason = (

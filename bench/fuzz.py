@@ -37,7 +37,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Appended, not first: `lienthong` must come from the install (its folders map there).
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from hypothesis import HealthCheck, Verbosity, given, settings
 from starlette.testclient import TestClient

@@ -122,6 +122,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 def _edit(record: dict[str, Any], path: tuple[Any, ...], action: str, value: Any) -> None:
+    value = copy.deepcopy(value)  # the pools' [] and {} are shared: never nest one in itself
     parent: Any = record
     for part in path[:-1]:
         parent = parent[part]

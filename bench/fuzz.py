@@ -178,7 +178,10 @@ def query_api(folder: Path) -> Iterator[tuple[int, int, list[str]]]:
                 "--metrics-port", str(port), "--log-level", "error",
                 "--agency", AGENCY]  # fmt: skip
         with (folder / "worker.log").open("wb") as log:
-            worker = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+            # cwd: not the repository, whose lienthong/ folder would shadow the install.
+            worker = subprocess.Popen(
+                args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder
+            )
             try:
                 _wait_answering(port, worker)
                 yield registry.port, port, routes

@@ -250,7 +250,14 @@ def quiet() -> Iterator[None]:
     yield
 
 
-def report(name: str, tally: Tally, seconds: float) -> None:
+def _kind(detail: str) -> str:
+    """What a finding is, without the generated input: where and what came back."""
+    where = detail.split(":", 1)[0]
+    answer = detail.rsplit(" → ", 1)[-1] if " → " in detail else detail.split(":", 2)[-1]
+    return f"{where}: {answer[:70]}"
+
+
+def report(name: str, tally: Tally, seconds: float, examples: int = 8) -> None:
     print(
         f"{name:<12} {tally.line()}  ({tally.accepted} accepted, {tally.refused} refused, "
         f"{seconds:.0f} s)"
@@ -260,15 +267,15 @@ def report(name: str, tally: Tally, seconds: float) -> None:
         ("5xx", tally.server_errors),
         ("unexplained", tally.unexplained),
     ):
-        seen: dict[str, int] = {}
+        groups: dict[str, list[str]] = {}
         for detail in found:
-            key = detail.split(":", 2)[:2].__str__()
-            seen[key] = seen.get(key, 0) + 1
-            if seen[key] == 1:
-                print(f"  {kind}: {detail}")
-        for key, times in seen.items():
-            if times > 1:
-                print(f"  ... {times} x {key}")
+            groups.setdefault(_kind(detail), []).append(detail)
+        ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+        for key, details in ranked[:examples]:
+            print(f"  {kind} x{len(details)}: {key}\n      e.g. {details[0][:240]}")
+        if len(ranked) > examples:
+            rest = sum(len(d) for _, d in ranked[examples:])
+            print(f"  {kind}: {rest} more in {len(ranked) - examples} other groups")
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ class Kafka:
         def node(n: int) -> LocalBrokerSettings:
             return LocalBrokerSettings(
                 home=home / f"kafka-{n}", port=free_port(), controller_port=free_port(),
-                tls_port=free_port(), heap_mb=384,
+                tls_port=free_port(), heap_mb=384, start_timeout_s=180,  # a loaded machine
             )  # fmt: skip
 
         self.cluster = (

@@ -20,21 +20,21 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from lienthong.consumers.views.dossiers import is_open, local_day
 from lienthong.consumers.views.query import STAT_DIMENSIONS, Row, overdue_list
 
 _FIELDS = {"agency": "agency", "procedure": "procedure", "unit": "unit_code"}
+_DAY = STAT_DIMENSIONS.index("day")
 
 
-class Share(NamedTuple):
-    """One dossier's part of the counts."""
-
-    keys: tuple[str, ...]  # its value for each of STAT_DIMENSIONS, in that order
-    status: str
-    outcome: str | None
-    late_from: int | None  # open: the first ms at which it counts as overdue
+Share = tuple[tuple[str, ...], str, str | None, int | None]
+"""One dossier's part of the counts: its value for each of STAT_DIMENSIONS (in that
+order), its status, its outcome, and (open) the first ms at which it counts as overdue.
+A plain tuple of strings and ints, not a class: CPython's collector stops tracking such
+tuples, and a worker holds one per dossier (10⁶ tracked objects make full collections
+long)."""
 
 
 def _keys(state: Mapping[str, Any]) -> tuple[str, ...]:
@@ -64,7 +64,7 @@ def share(state: Mapping[str, Any]) -> Share | None:
     """What a dossier state adds to the counts (``None``: not a dossier yet)."""
     if state.get("status") is None:
         return None
-    return Share(_keys(state), str(state["status"]), state["sla"]["outcome"], _late_from(state))
+    return (_keys(state), str(state["status"]), state["sla"]["outcome"], _late_from(state))
 
 
 def _row() -> Row:
@@ -102,14 +102,16 @@ class DossierTally:
             return
         self._shares[key] = new
         self._add(new, 1, late=False)
-        if new.late_from is not None:
-            heapq.heappush(self._waiting, (new.late_from, key))
+        late_from = new[3]
+        if late_from is not None:
+            heapq.heappush(self._waiting, (late_from, key))
             if len(self._waiting) > 2 * len(self._shares) + 1024:
                 self._compact()
 
     def _rows_of(self, s: Share) -> Iterator[Row]:
-        day = s.keys[STAT_DIMENSIONS.index("day")]
-        for by, value in zip(STAT_DIMENSIONS, s.keys, strict=True):
+        keys = s[0]
+        day = keys[_DAY]
+        for by, value in zip(STAT_DIMENSIONS, keys, strict=True):
             for rows in (self._rows[by], self._day_rows.setdefault((day, by), {})):
                 row = rows.get(value)
                 if row is None:
@@ -117,11 +119,12 @@ class DossierTally:
                 yield row
 
     def _add(self, s: Share, sign: int, *, late: bool) -> None:
+        _, status, outcome, _ = s
         for row in self._rows_of(s):
             row["dossiers"] += sign
-            row["status"][s.status] = row["status"].get(s.status, 0) + sign
-            if s.outcome is not None:
-                row[s.outcome] += sign
+            row["status"][status] = row["status"].get(status, 0) + sign
+            if outcome is not None:
+                row[outcome] += sign
             if late:
                 row["open_overdue"] += sign
 
@@ -132,7 +135,7 @@ class DossierTally:
         while waiting and waiting[0][0] <= self._now:
             late_from, key = heapq.heappop(waiting)
             s = self._shares.get(key)
-            if s is None or s.late_from != late_from or key in self._late:
+            if s is None or s[3] != late_from or key in self._late:
                 continue  # a stale entry: the dossier changed since
             self._late.add(key)
             for row in self._rows_of(s):
@@ -140,9 +143,9 @@ class DossierTally:
 
     def _compact(self) -> None:
         self._waiting = [
-            (s.late_from, k)
+            (late_from, k)
             for k, s in self._shares.items()
-            if s.late_from is not None and k not in self._late
+            if (late_from := s[3]) is not None and k not in self._late
         ]
         heapq.heapify(self._waiting)
 

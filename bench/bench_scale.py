@@ -125,6 +125,12 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
+async def settle(app: Any) -> None:
+    """Wait until the worker holds its partitions again (filling the table is heavy)."""
+    while not settled(app):
+        await asyncio.sleep(0.1)
+
+
 async def measure(base: str, day: str, times: int) -> dict[str, list[float]]:
     requests = {
         "/ioc/stats?by=agency": ("/ioc/stats", {"by": "agency"}),
@@ -168,19 +174,31 @@ async def scale(kafka: KafkaSettings, registry_url: str, home: Path) -> None:
         print(f"interpreter: {interpreter()}; {os.cpu_count()} CPUs (shared; figures are noisy)")
         had, docs = 0, 0
         for size in _sizes():
-            states = [dossier(rng, n, now, codes) for n in range(had, size)]
+            states = []
+            for n in range(had, size):  # with turns of the loop: heartbeats go on
+                states.append(dossier(rng, n, now, codes))
+                if n % 5000 == 0:
+                    await asyncio.sleep(0)
             day = local_day(states[0]["received_at"]) or ""
-            await fill(views, "dossiers", [(s["ma_ho_so"].encode(), dumps(s)) for s in states])
+            rows = []
+            for n, s in enumerate(states):
+                rows.append((s["ma_ho_so"].encode(), dumps(s)))
+                if n % 5000 == 0:
+                    await asyncio.sleep(0)
+            await fill(views, "dossiers", rows)
+            del rows
             more = [document(rng, n, now) for n in range(docs, size // 10)]
             await fill(views, "documents", [(d["document_id"].encode(), dumps(d)) for d in more])
             had, docs = size, size // 10
             del states, more
             views.tally.ready = False  # the baseline: a scan per request
+            await settle(worker.app)
             scans = await measure(base, day, max(2, 100_000 // size * 5))  # seconds each
             began = time.perf_counter()
             table = views.tables["dossiers"]
             assert await views.due.rebuild(table, lambda: True, views.tally)
             rebuild_s = time.perf_counter() - began
+            await settle(worker.app)
             kept = await measure(base, day, 200)
             print(f"\n{size:,} dossiers, {docs:,} documents; rebuild of kept statistics "
                   f"and due index from the table: {rebuild_s:.1f} s")  # fmt: skip

@@ -23,6 +23,10 @@ REGISTRY_ADMIN = ("registry-admin", "test-admin-password")
 """The operator test fixtures' registries accept as admin (tests only)."""
 
 
+QUERY_READER = ("ioc-test", "test-reader-password")
+"""An operator with role ioc_reader that test workers' query APIs accept (tests only)."""
+
+
 def with_credentials(url: str, credentials: tuple[str, str] = REGISTRY_ADMIN) -> str:
     """``url`` with Basic credentials in it, as httpx and Confluent clients read them."""
     scheme, _, rest = url.partition("://")
@@ -65,6 +69,13 @@ class Identities:
         if load_access(self.path).operator(name) is None:
             self.operator(name, Role.ADMIN, password=password)
         return REGISTRY_ADMIN
+
+    def query_reader(self) -> tuple[str, str]:
+        """:data:`QUERY_READER`, added to this file as an IOC reader."""
+        name, password = QUERY_READER
+        if load_access(self.path).operator(name) is None:
+            self.operator(name, Role.IOC_READER, password=password)
+        return QUERY_READER
 
     def watcher(self) -> AccessWatcher:
         return AccessWatcher(self.path)

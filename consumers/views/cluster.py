@@ -106,7 +106,15 @@ def peers(app: faust.App, table: Any) -> list[str]:
     return [url for url in held if url != own]
 
 
-async def ask(app: faust.App, url: str, path: str, query: Mapping[str, str], rid: str) -> Any:
+async def ask(
+    app: faust.App,
+    url: str,
+    path: str,
+    query: Mapping[str, str],
+    rid: str,
+    *,
+    credentials: Mapping[str, str] | None = None,
+) -> Any:
     """GET ``path`` from the worker at ``url``: ``(status, JSON body)``.
 
     A worker that does not answer, or answers 503 itself, makes this one unavailable
@@ -116,7 +124,7 @@ async def ask(app: faust.App, url: str, path: str, query: Mapping[str, str], rid
     timeout = aiohttp.ClientTimeout(total=PEER_TIMEOUT_S)
     try:
         async with app.http_client.get(
-            target, headers={REQUEST_ID_HEADER: rid}, timeout=timeout
+            target, headers={REQUEST_ID_HEADER: rid, **(credentials or {})}, timeout=timeout
         ) as response:
             body = await response.json(content_type=None)
             status = response.status

@@ -24,6 +24,7 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
+from lienthong.consumers.views.access import CREDENTIAL_HEADERS
 from lienthong.consumers.views.cluster import Unavailable, ask, owner, peers, require_settled
 from lienthong.consumers.views.entities import CASES, DOCUMENTS, DOSSIERS, FEEDBACK, ZONES
 from lienthong.consumers.views.query import (
@@ -146,8 +147,15 @@ async def answer(request: Request, respond: Answer) -> Response:
 async def forward(app: faust.App, view: View, request: Request, url: str) -> Response:
     """Ask the worker at ``url`` the same question and relay its answer."""
     rid = aiohttp_request_id(request)  # type: ignore[arg-type]
-    status, body = await ask(app, url, request.url.path, request.query, rid)
+    status, body = await ask(
+        app, url, request.url.path, request.query, rid, credentials=_credentials(request)
+    )
     return view.json(body, status=status)
+
+
+def _credentials(request: Request) -> dict[str, str]:
+    """The caller's credentials, for peers: each worker checks who asks, peers too."""
+    return {name: request.headers[name] for name in CREDENTIAL_HEADERS if name in request.headers}
 
 
 async def gather(
@@ -161,8 +169,9 @@ async def gather(
     parts = [local()]
     rid = aiohttp_request_id(request)  # type: ignore[arg-type]
     for peer in others:
+        query = {**request.query, "scope": "local"}
         status, body = await ask(
-            app, peer, request.url.path, {**request.query, "scope": "local"}, rid
+            app, peer, request.url.path, query, rid, credentials=_credentials(request)
         )
         if status != 200 or not isinstance(body, dict) or "part" not in body:
             raise Unavailable(f"the worker at {peer} could not give its part ({status})")

@@ -31,11 +31,13 @@ from aiokafka import AIOKafkaProducer
 from mode import Service
 
 from lienthong.audit import AuditSettings, AuditTrail, open_trail
+from lienthong.auth import Authenticator, aiohttp_access
 from lienthong.connectors.kafka import KafkaSettings, aiokafka_producer
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dedup import DedupPolicy, RecentIds
 from lienthong.consumers.gate import Gate
 from lienthong.consumers.routing.watch import RulesWatcher
+from lienthong.consumers.views.access import query_policy
 from lienthong.consumers.worker._intake import read_in_batches, use_batching_transport
 from lienthong.consumers.worker._outbox import OutboxSender
 from lienthong.consumers.worker.settings import WorkerSettings
@@ -44,6 +46,7 @@ from lienthong.consumers.worker.topics import ENTITY_TABLE, ensure_subscriber_to
 from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.monitoring.process import freeze_startup_objects
 from lienthong.schemas import headers as h
+from lienthong.schemas.access import AccessSettings, AccessWatcher
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
 from lienthong.web import JsonErrorRunner, json_errors_middleware
@@ -161,6 +164,15 @@ def _json_errors(app: faust.App) -> None:
     web._runner = JsonErrorRunner(web.web_app, access_log=None)  # as faust makes it
 
 
+def _guard_web(app: faust.App, trail: AuditTrail) -> None:
+    """Every page of the worker's web server checks who asks (consumers.views.access)."""
+    web: Any = app.web
+    access = AccessWatcher(AccessSettings().agencies_file)
+    web.web_app.middlewares.append(
+        aiohttp_access(Authenticator(access, "query-api", trail), query_policy)
+    )
+
+
 def create_worker(
     settings: WorkerSettings,
     kafka: KafkaSettings,
@@ -225,6 +237,8 @@ def create_worker(
         AuditSettings(topic_prefix=settings.topic_prefix, registry_url=settings.registry_url),
     )
     app.add_dependency(TrailCloser(trail))
+    if settings.web_port is not None:
+        _guard_web(app, trail)
     validate = ValidateStage(gate, table, layout, metrics, trail=trail)
     route: RouteStage | None = None
     if watcher is not None:

@@ -15,6 +15,7 @@ operator's name and password (``Authorization: Basic``), or the console's signed
 session cookie (with a CSRF token on every state-changing request).
 """
 
+from lienthong.auth._aiohttp import aiohttp_access, aiohttp_identity
 from lienthong.auth._asgi import AccessMiddleware, identity_of, session_of
 from lienthong.auth._authenticator import (
     Allowed,
@@ -51,6 +52,8 @@ __all__ = [
     "Session",
     "Sessions",
     "agency_or_role",
+    "aiohttp_access",
+    "aiohttp_identity",
     "credentials_of",
     "identity_of",
     "role",

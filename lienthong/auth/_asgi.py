@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
 
-import anyio.to_thread
 import orjson
 from starlette.requests import Request
 
@@ -66,13 +65,7 @@ class AccessMiddleware:
         address = str(client[0]) if client else None
 
         facts = RequestFacts(method, path, headers, cookies, address)
-
-        def decide() -> Decision:
-            return self.authenticator.decide(facts, self.policy(method, path))
-
-        if headers.get("authorization", "")[:6].lower() == "basic ":
-            return await anyio.to_thread.run_sync(decide)  # scrypt: keep the loop free
-        return decide()
+        return await self.authenticator.adecide(facts, self.policy(method, path))
 
 
 def _cookies(header: str) -> dict[str, str]:

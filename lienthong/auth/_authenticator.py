@@ -20,6 +20,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import anyio.to_thread
+
 from lienthong.audit import AuditAction, AuditTrail
 from lienthong.auth._credentials import Credentials, credentials_of
 from lienthong.auth._policy import Requirement
@@ -186,6 +188,12 @@ class Authenticator:
                 metric_identity=identity.label,
             )
         return Allowed(identity, session)
+
+    async def adecide(self, request: RequestFacts, requirement: Requirement | None) -> Decision:
+        """:meth:`decide` for an event loop: a password check (scrypt) runs in a thread."""
+        if request.headers.get("authorization", "")[:6].lower() == "basic ":
+            return await anyio.to_thread.run_sync(self.decide, request, requirement)
+        return self.decide(request, requirement)
 
     def _known(self, credentials: Credentials) -> str | None:
         """The metric label of a failed claim, when it names an identity that exists."""

@@ -22,6 +22,7 @@ from lienthong.producers import EventEncoder
 from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient
+from tests.identities import Identities
 
 PARTITIONS = 3
 
@@ -198,7 +199,11 @@ class WorkerProcess:
     """``lienthong worker`` as a real subprocess, stopped with SIGTERM."""
 
     def __init__(self, axis: Axis, rules: Path | None, log: Path, *extra: str) -> None:
+        # Its query API admits QUERY_READER (tests pass it as Basic credentials).
+        identities = Identities(log.parent / "agencies.yaml")
+        identities.query_reader()
         env = os.environ | {
+            "LIENTHONG_AGENCIES_FILE": str(identities.path),
             "LIENTHONG_BOOTSTRAP_SERVERS": axis.kafka.bootstrap_servers,
             "LIENTHONG_REGISTRY_URL": axis.registry_url,
             "LIENTHONG_WORKER_RULES_POLL_S": "0.2",

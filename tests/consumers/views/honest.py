@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from lienthong.schemas.models import DossierLifecycle, EventModel
+from tests.identities import QUERY_READER
 
 from .oracle import Expected
 
@@ -100,7 +101,7 @@ def poll_until_right(
     """Ask every ~0.2 s until ``settle_rounds`` rounds in a row are right (or timeout)."""
     poll = Poll()
     in_a_row = 0
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, auth=QUERY_READER) as client:
         while time.monotonic() - poll.started < timeout_s and in_a_row < settle_rounds:
             asked = time.monotonic() - poll.started
             if questions.ask(client, base, poll):

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Callable
 
 import httpx
 import pytest
 
+from lienthong.audit import read_audit
 from lienthong.consumers.views.web import MAX_KEY_LENGTH, BadParameter, day_param, paging
+from lienthong.schemas.codec import AvroDeserializer
+from lienthong.schemas.registry_client import RegistryClient
 from tests.conftest import free_port
+from tests.identities import QUERY_READER, Identities
 
 from ..axis import Axis, WorkerProcess
 from .test_views_e2e import AGENCIES, Api
@@ -61,7 +66,7 @@ def test_every_error_is_json_with_a_request_id(
     base = api.base
 
     def error(method: str, path: str, status: int, **params: str) -> dict[str, object]:
-        response = httpx.request(method, base + path, params=params, timeout=10)
+        response = httpx.request(method, base + path, params=params, timeout=10, auth=QUERY_READER)
         assert response.status_code == status, (path, response.text[:300])
         assert response.headers["content-type"].startswith("application/json")
         body: dict[str, object] = response.json()
@@ -84,7 +89,9 @@ def test_every_error_is_json_with_a_request_id(
         error("GET", internal, 404)
     error("GET", "/portal/dossiers/%2e%2e", 404)  # normalizes away to /portal/
     client_id = "trace-42.a"
-    response = httpx.get(base + "/nowhere", headers={"X-Request-Id": client_id}, timeout=10)
+    response = httpx.get(
+        base + "/nowhere", headers={"X-Request-Id": client_id}, timeout=10, auth=QUERY_READER
+    )
     assert response.json()["request_id"] == client_id == response.headers["x-request-id"]
 
     # Refusals of the HTTP parser itself, below every handler: JSON too.
@@ -96,3 +103,50 @@ def test_every_error_is_json_with_a_request_id(
         assert b" 4" in head.split(b"\r\n")[0], head[:200]  # a 4xx status line
         assert b"content-type: application/json" in head.lower(), head[:300]
         assert b'"error"' in payload
+
+
+@pytest.mark.kafka
+def test_statistics_and_inboxes_need_the_right_identity_and_refusals_are_audited(
+    axis: Axis,
+    start_worker: Callable[..., WorkerProcess],
+    identities: Identities,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LIENTHONG_VIEWS_ENABLED", "true")
+    syt = {"Authorization": f"Bearer {identities.agency('SYT')}"}
+    port = free_port()
+    axis.create_topics(AGENCIES)
+    worker = start_worker(axis, None, "--metrics-port", str(port))
+    assert identities.path.parent == worker.log.parent  # the worker reads this file
+    api = Api(port)
+    api.wait(lambda: api.get("/ioc/stats")["total"] == 0)
+    base = api.base
+    anonymous = httpx.get(base + "/ioc/stats", timeout=10)
+    assert anonymous.status_code == 401
+    assert anonymous.json()["reason"] == "no_credentials"
+    assert httpx.get(base + "/ioc/stats", headers=syt, timeout=10).status_code == 403
+    assert httpx.get(base + "/inbox/SYT", headers=syt, timeout=10).status_code == 200
+    someone_else = httpx.get(base + "/inbox/SXD", headers=syt, timeout=10)
+    assert someone_else.status_code == 403
+    assert someone_else.json()["reason"] == "missing_role"
+    assert httpx.get(base + "/inbox/SXD", timeout=10, auth=QUERY_READER).status_code == 200
+    assert httpx.get(base + "/portal/dossiers/NO-SUCH", timeout=10).status_code == 404  # public
+
+    def refusals() -> list[tuple[str, str | None]]:
+        with RegistryClient(axis.registry_url) as registry:
+            try:
+                records = list(
+                    read_audit(axis.kafka, AvroDeserializer(registry), layout=axis.layout)
+                )
+            except LookupError:
+                return []
+        return [(r.event.target or "", r.event.reason) for r in records if r.event]
+
+    deadline = time.monotonic() + 30
+    while len(refusals()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert refusals() == [
+        ("GET /ioc/stats", "no_credentials"),
+        ("GET /ioc/stats", "missing_role"),
+        ("GET /inbox/SXD", "missing_role"),
+    ]

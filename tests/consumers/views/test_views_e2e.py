@@ -13,6 +13,7 @@ import pytest
 
 from lienthong.schemas.models import DossierLifecycle, EventModel
 from tests.conftest import free_port
+from tests.identities import QUERY_READER
 
 from ..axis import Axis, WorkerProcess, publish, read, read_more
 from ..day import CASE_AGENCIES, DOCUMENT_AGENCY, DOSSIER_AGENCY, FEEDBACK_AGENCY
@@ -34,7 +35,7 @@ class Api:
         self.base = f"http://127.0.0.1:{port}"
 
     def get(self, path: str, **params: Any) -> Any:
-        response = httpx.get(self.base + path, params=params, timeout=5)
+        response = httpx.get(self.base + path, params=params, timeout=5, auth=QUERY_READER)
         response.raise_for_status()
         return response.json()
 

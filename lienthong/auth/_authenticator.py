@@ -176,7 +176,8 @@ class Authenticator:
                 action=AuditAction.REQUEST_REFUSED,
                 metric_identity=identity.label,
             )
-        unsafe = request.method.upper() not in _SAFE_METHODS
+        # Only guarded doors need the token: a public one (sign-in) grants nothing by itself.
+        unsafe = requirement is not None and request.method.upper() not in _SAFE_METHODS
         if session is not None and unsafe and request.headers.get(CSRF_HEADER) != session.csrf:
             return self._deny(
                 request,

@@ -70,5 +70,25 @@ class Sessions:
             return None
         return Session(name, until, csrf)
 
+    def login_token(self, name: str, lifetime_s: int = 300) -> str:
+        """A short-lived sign-in link token for ``name`` (``lienthong console`` prints one)."""
+        encoded = base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
+        body = f"login.{encoded}.{int(self._clock()) + lifetime_s}"
+        return f"{body}.{self._sign(body)}"
+
+    def redeem(self, token: str) -> str | None:
+        """The operator name of a valid, unexpired login token; None otherwise."""
+        body, _, signature = token.rpartition(".")
+        purpose, _, rest = body.partition(".")
+        encoded, _, expires = rest.partition(".")
+        if purpose != "login" or not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        try:
+            name = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+            until = int(expires)
+        except ValueError:
+            return None
+        return name if until >= self._clock() else None
+
     def _sign(self, body: str) -> str:
         return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 import httpx
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -25,11 +25,20 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from lienthong.audit import AuditAction, AuditSettings, AuditTrail, open_trail
+from lienthong.auth import (
+    AccessMiddleware,
+    Authenticator,
+    Sessions,
+)
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import topic_layout
+from lienthong.console._access import console_policy
 from lienthong.console._collector import Collector
+from lienthong.console._security import audit_request, security_routes
 from lienthong.consumers.dlq import Selection, replay
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.schemas.access import AccessSettings, AccessWatcher
 from lienthong.schemas.deadletter import DeadRecord
 from lienthong.schemas.reference import units_2024
 from lienthong.schemas.rules.dossier_codes import status_label
@@ -48,6 +57,23 @@ class ConsoleSettings(BaseSettings):
     )
     topic_prefix: str | None = None  # default: LIENTHONG_TOPIC_PREFIX
     refresh_s: float = Field(default=2.0, gt=0)
+    views_username: str | None = Field(
+        default=None, description="Operator (role ioc_reader) the console asks the views as."
+    )
+    views_password: SecretStr | None = None
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs session cookies; set the same value on every console process "
+        "(unset: a random one per process, so sessions end with it).",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (behind TLS)."
+    )
+    registry_url: str = Field(
+        default="http://127.0.0.1:8081",
+        validation_alias=AliasChoices("LIENTHONG_REGISTRY_URL", "registry_url"),
+        description="Schema registry, to read the security feed.",
+    )
 
 
 # Ward codes as the GSO list names them (the 2025 codes reuse one of their old units').
@@ -90,11 +116,35 @@ def _letter_json(item: DeadRecord) -> dict[str, Any]:
 
 
 def create_app(
-    kafka: KafkaSettings, settings: ConsoleSettings, metrics: AxisMetrics | None = None
+    kafka: KafkaSettings,
+    settings: ConsoleSettings,
+    metrics: AxisMetrics | None = None,
+    *,
+    access: AccessWatcher | None = None,
+    trail: AuditTrail | None = None,
 ) -> Starlette:
     """The console application; its collector starts and stops with the app."""
     metrics = metrics or AxisMetrics.create()
     layout = topic_layout(kafka, prefix=settings.topic_prefix)
+    trail = trail or open_trail(
+        "console",
+        kafka,
+        metrics,
+        AuditSettings(topic_prefix=layout.prefix, registry_url=settings.registry_url),
+    )
+    access = access or AccessWatcher(AccessSettings().agencies_file)
+    auth = Authenticator(
+        access,
+        "console",
+        trail,
+        sessions=Sessions(settings.session_secret),
+        challenge='Session realm="lienthong-console"',  # no Basic: browsers must not prompt
+    )
+    views_auth = (
+        (settings.views_username, settings.views_password.get_secret_value())
+        if settings.views_username and settings.views_password
+        else None
+    )
     collector = Collector(kafka, layout, metrics, settings.refresh_s)
     page = resources.files("lienthong.console").joinpath("static", "index.html")
 
@@ -141,12 +191,14 @@ def create_app(
         report = await run_in_threadpool(
             replay, kafka, layout, Selection(reasons=frozenset({reason}))
         )
+        detail = f"replayed {len(report.replayed)} dead letters of reason {reason}"
+        audit_request(trail, request, AuditAction.REPLAY, detail, reason)
         return JSONResponse({"replayed": len(report.replayed), "already": len(report.already)})
 
     async def ioc(request: Request) -> Response:
         base = settings.views_url.rstrip("/")
         try:
-            async with httpx.AsyncClient(base_url=base, timeout=3.0) as client:
+            async with httpx.AsyncClient(base_url=base, timeout=3.0, auth=views_auth) as client:
                 data = await _ioc_summary(client)
         except (httpx.HTTPError, ValueError, KeyError):
             return JSONResponse({"available": False, "url": base})
@@ -166,6 +218,7 @@ def create_app(
             yield
         finally:
             await run_in_threadpool(collector.stop)
+            await run_in_threadpool(trail.close)
 
     app = Starlette(
         routes=[
@@ -174,11 +227,14 @@ def create_app(
             Route("/api/deadletters", deadletters),
             Route("/api/deadletters/replay", replay_reason, methods=["POST"]),
             Route("/api/ioc", ioc),
+            *security_routes(kafka, layout, settings, auth, trail),
             Route("/healthz", healthz),
             Route("/metrics", metrics_page),
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(AccessMiddleware, authenticator=auth, policy=console_policy)
     install_json_errors(app)
+    app.state.auth = auth
     app.state.collector = collector
     return app

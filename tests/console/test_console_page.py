@@ -17,12 +17,15 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from pydantic import SecretStr
 
 from lienthong.console import ConsoleSettings, create_app
+from lienthong.schemas.access import Role
 from lienthong.schemas.framing import header
 from tests.conftest import free_port
 from tests.consumers.axis import Axis, Raw, WorkerProcess, publish
 from tests.consumers.day import DOSSIER_AGENCY, dossier_events
+from tests.identities import Identities
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("LIENTHONG_TEST_ARTIFACTS", "build/test-artifacts"))
@@ -33,18 +36,25 @@ def views_port() -> int:
     return free_port()
 
 
+OPERATOR = ("console-op", "console-operator-password")
+
+
 @pytest.fixture
-def console_url(axis: Axis, views_port: int) -> Iterator[str]:
+def console_url(axis: Axis, views_port: int, identities: Identities) -> Iterator[str]:
     port = free_port()
+    reader, password = identities.query_reader()
+    identities.operator(OPERATOR[0], Role.OPERATOR, password=OPERATOR[1])
     settings = ConsoleSettings(
         port=port,
         topic_prefix=axis.layout.prefix,
         refresh_s=0.5,
         views_url=f"http://127.0.0.1:{views_port}",
+        views_username=reader,
+        views_password=SecretStr(password),
+        registry_url=axis.registry_url,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(axis.kafka, settings), port=port, log_level="warning")
-    )
+    app = create_app(axis.kafka, settings, access=identities.watcher())
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
@@ -55,7 +65,8 @@ def console_url(axis: Axis, views_port: int) -> Iterator[str]:
                 break
         except httpx.HTTPError:
             time.sleep(0.2)
-    yield url
+    token = app.state.auth.sessions.login_token(OPERATOR[0])
+    yield f"{url}/login?token={token}"  # what Chromium opens: signed in, then the page
     server.should_exit = True
     thread.join(timeout=15)
 
@@ -99,11 +110,15 @@ def test_console_shows_throughput_and_our_dead_letters(
     feeder = threading.Thread(target=publish, args=(axis.kafka, events, 0.04), daemon=True)
     feeder.start()
 
+    base = console_url.split("/login", maxsplit=1)[0]
+    api = httpx.Client(base_url=base, auth=OPERATOR, timeout=30)
+    # A request the console refuses, to be seen on the Security panel.
+    assert httpx.post(f"{base}/api/deadletters/replay", json={"reason": "x"}).status_code == 401
     overview: dict[str, Any] = {}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        overview = httpx.get(f"{console_url}/api/overview").json()
-        ioc = httpx.get(f"{console_url}/api/ioc").json()
+        overview = api.get("/api/overview").json()
+        ioc = api.get("/api/ioc").json()
         live = overview["deadletter_total"] >= 2 and overview["throughput"].get("in", 0)
         if live and ioc["available"] and ioc["data"]["dossiers"]:
             break
@@ -121,10 +136,13 @@ def test_console_shows_throughput_and_our_dead_letters(
     # The agency's health row counts the refusals this test caused against it.
     assert re.search(r"<td>tthcc</td><td>[\d.]+</td><td>2</td>", dom), dom
 
+    # The Security panel lists the refused replay (from the audit topic).
+    assert re.search(r'<tbody id="security-rows"><tr>.*REQUEST_REFUSED', dom), dom
+    assert "no_credentials" in dom
     # Replay from the console: once, and never twice by accident (the ledger remembers).
-    replay = f"{console_url}/api/deadletters/replay"
-    first = httpx.post(replay, json={"reason": "truncated_payload"}, timeout=30).json()
-    again = httpx.post(replay, json={"reason": "truncated_payload"}, timeout=30).json()
+    replay = "/api/deadletters/replay"
+    first = api.post(replay, json={"reason": "truncated_payload"}).json()
+    again = api.post(replay, json={"reason": "truncated_payload"}).json()
     assert first == {"replayed": 1, "already": 0}
     # The original letter is in the ledger; only the replayed copy's own refusal (a
     # truncated record stays truncated) is a new letter that may be replayed.
@@ -136,3 +154,4 @@ def test_console_shows_throughput_and_our_dead_letters(
     _chromium(console_url, f"--screenshot={shot}", profile=tmp_path / "profile2")
     assert shot.stat().st_size > 10_000
     feeder.join(timeout=30)
+    api.close()

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from lienthong.audit import AuditTrail, MemoryAuditSink
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.console import ConsoleSettings
 from lienthong.console import create_app as console_app
@@ -35,7 +36,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MemoryGa
 
 @pytest.fixture(scope="module")
 def console_port() -> Iterator[int]:
-    with served(console_app(KafkaSettings(), ConsoleSettings(port=0))) as port:
+    trail = AuditTrail("console", MemoryAuditSink())  # no Kafka here
+    with served(console_app(KafkaSettings(), ConsoleSettings(port=0), trail=trail)) as port:
         yield port
 
 

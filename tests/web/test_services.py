@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from base64 import b64encode
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from lienthong.audit import AuditTrail, MemoryAuditSink
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.console import ConsoleSettings
 from lienthong.console import create_app as console_app
 from lienthong.producers import Delivery, Record
 from lienthong.registry._http import confluent_body
+from lienthong.schemas.access import Role
+from tests.identities import Identities
 from tests.producers.events import dossier, dossier_json
 from tests.producers.memory_gateway import MemoryGateway, memory_gateway
 from tests.web.serving import Answer, RawClient, served
@@ -107,15 +111,25 @@ def test_the_gateways_http_layer_refuses_in_json(gateway: tuple[MemoryGateway, i
     assert _json(_once(port, endless), 431)["error"] == "header_too_large"
 
 
-def test_every_console_error_is_json() -> None:
+def test_every_console_error_is_json(identities: Identities) -> None:
     settings = ConsoleSettings(port=0)
-    with served(console_app(KafkaSettings(), settings)) as port:
+    password = identities.operator("op", Role.OPERATOR)
+    signed = {"Authorization": "Basic " + b64encode(f"op:{password}".encode()).decode()}
+    app = console_app(
+        KafkaSettings(),
+        settings,
+        access=identities.watcher(),
+        trail=AuditTrail("console", MemoryAuditSink()),
+    )
+    with served(app) as port:
         with RawClient(port) as client:
-            assert _json(client.request("GET", "/api/nowhere"), 404)["error"] == "not_found"
-            assert _json(client.request("DELETE", "/api/overview"), 405)["detail"]
-            refused = client.request("POST", "/api/deadletters/replay", b"not json")
+            assert _json(client.request("GET", "/api/overview"), 401)["error"] == "unauthenticated"
+            nowhere = client.request("GET", "/api/nowhere", b"", **signed)
+            assert _json(nowhere, 404)["error"] == "not_found"
+            assert _json(client.request("DELETE", "/api/overview", b"", **signed), 405)["detail"]
+            refused = client.request("POST", "/api/deadletters/replay", b"not json", **signed)
             assert _json(refused, 422)["error"] == "invalid_request"
-            assert _json(client.request("POST", "/api/deadletters/replay", b"[]"), 422)
+            assert _json(client.request("POST", "/api/deadletters/replay", b"[]", **signed), 422)
         assert _json(_once(port, _MALFORMED), 400)["error"] == "malformed_request"
 
 

@@ -7,7 +7,15 @@ through the SDK, and a broken system now and then that sends bytes the gate refu
 """
 
 from lienthong.demo._feed import Feed
-from lienthong.demo._identities import write_demo_identities
+from lienthong.demo._identities import INTRUDER_AGENCY, DemoIdentities, write_demo_identities
+from lienthong.demo._intruder import Intruder
 from lienthong.demo._services import Service
 
-__all__ = ["Feed", "Service", "write_demo_identities"]
+__all__ = [
+    "INTRUDER_AGENCY",
+    "DemoIdentities",
+    "Feed",
+    "Intruder",
+    "Service",
+    "write_demo_identities",
+]

@@ -48,6 +48,8 @@ class Feed:
     _round: int = 0
     _pending: Iterator[EventModel] = field(default_factory=lambda: iter(()))
     _rng: random.Random = field(default_factory=lambda: random.Random(2025))
+    last_dossier: DossierLifecycle | None = None
+    """The newest dossier event posted (the demo's intruder tries to change it)."""
 
     def __post_init__(self) -> None:
         self._raw = KafkaProducer(**kafka_python_producer(self.kafka))
@@ -91,6 +93,8 @@ class Feed:
         answer = self._http.post("/v1/events/batch", json=body)
         if answer.status_code == 200:
             self.counts.gateway += len(dossiers)
+            posted = [d for d in dossiers if isinstance(d, DossierLifecycle)]
+            self.last_dossier = posted[-1] if posted else self.last_dossier
         else:
             self.counts.refused_at_gateway += len(dossiers)
         if self._rng.random() < 0.2:

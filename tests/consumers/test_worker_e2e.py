@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import struct
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from lienthong.audit import AuditAction, AuditRecord, read_audit
 from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
 from lienthong.schemas.catalogue import event_type
-from lienthong.schemas.codec import AvroSerializer, SerializationContext
+from lienthong.schemas.codec import AvroDeserializer, AvroSerializer, SerializationContext
 from lienthong.schemas.models import (
     DossierLifecycle,
     EpidemicCaseReport,
     EventModel,
     OfficialDocument,
 )
+from lienthong.schemas.registry_client import RegistryClient
 
 from .axis import Axis, Out, Raw, WorkerProcess, publish, read, read_more
 from .day import CASE_AGENCIES, DOCUMENT_AGENCY, DOSSIER_AGENCY, FEEDBACK_AGENCY, realistic_day
@@ -204,3 +207,37 @@ def test_a_realistic_day_is_validated_and_routed(
     originals = {r.value for r in valid}
     assert all(o.value in originals for o in outputs if o.topic in sub_topics)
     assert worker.stop() == 0, worker.output()
+
+
+def test_another_agency_s_change_is_refused_as_not_owner_and_audited(
+    axis: Axis, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    axis.create_topics([DOSSIER_AGENCY, "STP"])
+    dossiers = [e for e in realistic_day() if isinstance(e, DossierLifecycle)]
+    first = dossiers[0]
+    later = next(e for e in dossiers[1:] if e.MaHoSo == first.MaHoSo)
+    envelope = DossierLifecycle.new_envelope("STP", occurred_at=later.envelope.occurred_at)
+    hijack = later.model_copy(update={"envelope": envelope})
+    worker = start_worker(axis, None)
+    publish(axis.kafka, [axis.record(first)])
+    read(axis.kafka, [axis.layout.canonical("dossier.lifecycle")], until=lambda f: len(f) >= 1)
+    publish(axis.kafka, [axis.record(hijack)])
+    letters = read(axis.kafka, [axis.layout.deadletter], until=lambda f: len(f) >= 1)
+    letter = dl.DeadLetter.from_headers(letters[0].headers)
+    assert letter is not None, worker.output()
+    assert letter.reason == dl.NOT_OWNER, letter
+    with RegistryClient(axis.registry_url) as registry:
+        deadline = time.monotonic() + 30
+        audited: list[AuditRecord] = []
+        while not audited and time.monotonic() < deadline:
+            try:
+                audited = list(
+                    read_audit(axis.kafka, AvroDeserializer(registry), layout=axis.layout)
+                )
+            except LookupError:
+                time.sleep(0.5)
+    assert [r.event.action for r in audited if r.event] == [AuditAction.NOT_OWNER]
+    event = audited[0].event
+    assert event is not None
+    assert event.actor == "agency:STP"
+    assert event.target == f"dossier.lifecycle {first.MaHoSo}"

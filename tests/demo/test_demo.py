@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,9 +17,17 @@ from lienthong.connectors.kafka import KafkaSettings
 CONSOLE = "http://127.0.0.1:8090"
 
 
-def _live_figures() -> dict[str, object] | None:
+def _admin(log: Path) -> tuple[str, str] | None:
+    """The admin's credentials, as the demo prints them."""
+    found = re.search(r"sign in as admin / (\S+);", log.read_text(errors="replace"))
+    return ("admin", found.group(1)) if found else None
+
+
+def _live_figures(admin: tuple[str, str] | None) -> dict[str, object] | None:
+    if admin is None:
+        return None
     try:
-        overview = httpx.get(f"{CONSOLE}/api/overview", timeout=2).json()
+        overview = httpx.get(f"{CONSOLE}/api/overview", timeout=2, auth=admin).json()
     except httpx.HTTPError:
         return None
     rates = overview.get("throughput", {})
@@ -40,9 +49,18 @@ def test_demo_serves_live_figures_within_a_minute_and_stops_cleanly(
     try:
         overview = None
         while overview is None and time.monotonic() - began < 60 and demo.poll() is None:
-            overview = _live_figures()
+            overview = _live_figures(_admin(tmp_path / "demo.log"))
             time.sleep(1)
         assert overview is not None, (tmp_path / "demo.log").read_text()
+        # The Security panel shows the deliberate bad actor's refusals.
+        admin = _admin(tmp_path / "demo.log")
+        seen: set[tuple[str, str]] = set()
+        wanted = {("REQUEST_REFUSED", "agency:STP"), ("AUTH_FAILED", "key:000000000000 (claimed)")}
+        while time.monotonic() - began < 120 and not wanted <= seen:
+            events = httpx.get(f"{CONSOLE}/api/security", timeout=5, auth=admin).json()["events"]
+            seen = {(e["action"], e["actor"]) for e in events}
+            time.sleep(1)
+        assert wanted <= seen, seen
     finally:
         demo.send_signal(signal.SIGINT)
         code = demo.wait(timeout=60)

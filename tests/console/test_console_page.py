@@ -104,7 +104,7 @@ def test_console_shows_throughput_and_our_dead_letters(
     axis.create_topics([DOSSIER_AGENCY])
     monkeypatch.setenv("LIENTHONG_VIEWS_ENABLED", "true")  # the IOC panel reads the views
     start_worker(axis, None, "--metrics-port", str(views_port))
-    events = [axis.record(e) for e in dossier_events(random.Random(5), 60)]
+    events = [axis.record(e) for e in dossier_events(random.Random(5), 240)]
     publish(axis.kafka, _broken(axis, events[0]))
     # Keep events flowing while the page is read, so the rates are live, not zero.
     feeder = threading.Thread(target=publish, args=(axis.kafka, events, 0.04), daemon=True)
@@ -153,5 +153,5 @@ def test_console_shows_throughput_and_our_dead_letters(
     shot = ARTIFACTS / "console.png"
     _chromium(console_url, f"--screenshot={shot}", profile=tmp_path / "profile2")
     assert shot.stat().st_size > 10_000
-    feeder.join(timeout=30)
+    feeder.join(timeout=120)  # the feed outlasts the page reads; let it finish
     api.close()

@@ -236,9 +236,9 @@ class DeadLetterWriter:
     """A plain idempotent producer for sinks' dead letters (flushed before offsets move)."""
 
     def __init__(
-        self, kafka: KafkaSettings, topic: str, layout: TopicLayout = DEFAULT_LAYOUT
+        self, kafka: KafkaSettings, topic: str | None, layout: TopicLayout = DEFAULT_LAYOUT
     ) -> None:
-        self.topic = topic
+        self.topic = topic or layout.deadletter
         self._kafka = kafka
         self._producer: KafkaProducer | None = None
         self._pending: list[Any] = []

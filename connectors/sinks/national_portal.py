@@ -38,7 +38,6 @@ from lienthong.connectors.resilience import Backoff, CircuitBreaker
 from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.sinks import portal_mapping as pm
 from lienthong.connectors.stream import EventStream, InEvent
-from lienthong.connectors.topics import DEADLETTER
 from lienthong.schemas.deadletter import (
     PORTAL_REJECTED,
     UNMAPPED_STATUS,
@@ -92,7 +91,7 @@ class PortalSpec(ConnectorSpec):
     backoff_max_s: float = Field(default=600.0, ge=0)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_cooldown_s: float = Field(default=60.0, ge=0)
-    deadletter_topic: str = DEADLETTER
+    deadletter_topic: str | None = None  # default: the topic layout's <prefix>.deadletter
 
 
 class Ledger:
@@ -201,7 +200,9 @@ class NationalPortalSink(Connector[PortalSpec]):
             headers["Authorization"] = f"Bearer {spec.token.get_secret_value()}"
         self.http = httpx.Client(timeout=spec.timeout_s, headers=headers)
         self.ledger = Ledger(spec.ledger_path)
-        self.letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic, ctx.layout)
+        self.letters = DeadLetterWriter(
+            ctx.kafka, spec.deadletter_topic or ctx.layout.deadletter, ctx.layout
+        )
         registry = RegistryClient(ctx.registry_url)
         stream: EventStream | None = None
         try:

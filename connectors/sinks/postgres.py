@@ -32,7 +32,6 @@ from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.sinks import pg_tables
 from lienthong.connectors.sql import check_identifier
 from lienthong.connectors.stream import Batch, EventStream, InEvent
-from lienthong.connectors.topics import DEADLETTER
 from lienthong.schemas.catalogue import EventType, event_type
 from lienthong.schemas.deadletter import SINK_REJECTED, DeadRecord
 from lienthong.schemas.registry_client import RegistryClient
@@ -56,7 +55,7 @@ class PostgresSinkSpec(ConnectorSpec):
     )
     batch_size: int = Field(default=2000, ge=1, le=100_000, description="Records per transaction.")
     poll_timeout_ms: int = Field(default=500, ge=10)
-    deadletter_topic: str = DEADLETTER
+    deadletter_topic: str | None = None  # default: the topic layout's <prefix>.deadletter
 
     @field_validator("dsn")
     @classmethod
@@ -211,7 +210,9 @@ class PostgresSink(Connector[PostgresSinkSpec]):
         metrics = ctx.metrics
         registry = RegistryClient(ctx.registry_url)
         writer = PostgresWriter(spec, ctx.name)
-        letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic, ctx.layout)
+        letters = DeadLetterWriter(
+            ctx.kafka, spec.deadletter_topic or ctx.layout.deadletter, ctx.layout
+        )
         stream: EventStream | None = None
         try:
             stream = EventStream.of(self, spec.topics, registry, writer.stored_offsets)

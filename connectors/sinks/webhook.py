@@ -43,7 +43,6 @@ from lienthong.connectors.resilience import (
 )
 from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.stream import EventStream, InEvent
-from lienthong.connectors.topics import DEADLETTER
 from lienthong.schemas.deadletter import DELIVERY_FAILED, REJECTED_BY_RECEIVER
 from lienthong.schemas.registry_client import RegistryClient
 
@@ -67,7 +66,7 @@ class WebhookSpec(ConnectorSpec):
     breaker_failures: int = Field(default=5, ge=1, description="Failures in a row that open it.")
     breaker_cooldown_s: float = Field(default=30.0, ge=0, description="How long it stays open.")
     batch_size: int = Field(default=200, ge=1, description="Events between offset commits.")
-    deadletter_topic: str = DEADLETTER
+    deadletter_topic: str | None = None  # default: the topic layout's <prefix>.deadletter
 
     @field_validator("url")
     @classmethod
@@ -133,7 +132,9 @@ class WebhookSink(Connector[WebhookSpec]):
             headers["Authorization"] = f"Bearer {spec.bearer_token.get_secret_value()}"
         self.http = httpx.Client(timeout=spec.timeout_s, headers=headers)
         registry = RegistryClient(ctx.registry_url)
-        self.letters = DeadLetterWriter(ctx.kafka, spec.deadletter_topic, ctx.layout)
+        self.letters = DeadLetterWriter(
+            ctx.kafka, spec.deadletter_topic or ctx.layout.deadletter, ctx.layout
+        )
         stream: EventStream | None = None
         try:
             stream = EventStream.of(self, spec.topics, registry)

@@ -43,7 +43,7 @@ from lienthong.connectors.errors import KafkaUnavailable, SourceUnavailable
 from lienthong.connectors.events import Encoder, OutRecord
 from lienthong.connectors.positions import TransactionalWriter
 from lienthong.connectors.runtime import Connector, ConnectorSpec
-from lienthong.connectors.topics import DEADLETTER, topic_segment
+from lienthong.connectors.topics import topic_segment
 from lienthong.schemas.catalogue import EventType, event_type
 from lienthong.schemas.deadletter import BAD_PAYLOAD, DeadRecord, Refusal, Source
 from lienthong.schemas.errors import CodecError, RegistryError
@@ -78,7 +78,7 @@ class FolderSpec(ConnectorSpec):
     partial: bool = Field(
         default=False, description="Publish the valid rows of a file that has rejected ones."
     )
-    deadletter_topic: str = DEADLETTER
+    deadletter_topic: str | None = None  # default: the topic layout's <prefix>.deadletter
     create_topics: bool = True
 
     @field_validator("event_type")
@@ -197,7 +197,15 @@ class FolderSource(Connector[FolderSpec]):
             metrics.count("skipped", len(outcome.records) + len(outcome.rejected))
             return
         letters = [self._letter(path, item) for item in outcome.rejected]
-        dead = [OutRecord(spec.deadletter_topic, lt.key, lt.value, lt.headers()) for lt in letters]
+        dead = [
+            OutRecord(
+                spec.deadletter_topic or self.context.layout.deadletter,
+                lt.key,
+                lt.value,
+                lt.headers(),
+            )
+            for lt in letters
+        ]
         recent.append(digest)
         del recent[:-_REMEMBERED]
         writer.commit(outcome.records + dead, recent)

@@ -43,7 +43,7 @@ from lienthong.connectors.positions import TransactionalWriter
 from lienthong.connectors.runtime import Connector, ConnectorSpec
 from lienthong.connectors.sources import outbox_sql
 from lienthong.connectors.sql import check_identifier
-from lienthong.connectors.topics import DEADLETTER, topic_segment
+from lienthong.connectors.topics import topic_segment
 from lienthong.schemas.catalogue import UnknownEventType, event_type
 from lienthong.schemas.deadletter import (
     BAD_PAYLOAD,
@@ -95,7 +95,7 @@ class OutboxSpec(ConnectorSpec):
     delete_published: bool = Field(
         default=False, description="Delete rows once published (the table stays small)."
     )
-    deadletter_topic: str = DEADLETTER
+    deadletter_topic: str | None = None  # default: the topic layout's <prefix>.deadletter
     create_topics: bool = Field(default=True, description="Create missing ingress topics.")
 
     @field_validator(
@@ -340,7 +340,10 @@ class OutboxSource(Connector[OutboxSpec]):
                     letters += 1
                     records.append(
                         OutRecord(
-                            spec.deadletter_topic, outcome.key, outcome.value, outcome.headers()
+                            spec.deadletter_topic or self.context.layout.deadletter,
+                            outcome.key,
+                            outcome.value,
+                            outcome.headers(),
                         )
                     )
                 else:

@@ -16,6 +16,7 @@ from bench._common import free_port
 from lienthong.broker import LocalBroker, LocalCluster
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.producers import Delivery, Publisher
+from lienthong.provision import kafka_env
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.settings import LocalBrokerSettings
 
@@ -82,7 +83,7 @@ class Worker:
         self.port = free_port()
         self.home = home
         self.env = os.environ | {
-            "LIENTHONG_BOOTSTRAP_SERVERS": kafka.settings.bootstrap_servers,
+            **kafka_env(kafka.settings),
             "LIENTHONG_REGISTRY_URL": registry_url,
             "LIENTHONG_VIEWS_ENABLED": "true",
         }

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.append(str(Path(__file__).resolve().parents[1]))
 
-from bench._common import free_port, interpreter
+from bench._common import bench_registry, free_port, interpreter
 from bench.bench_producers import SDK_BATCH, Run, Transport, bench_sdk, events
 from lienthong.broker import LocalBroker
 from lienthong.connectors.kafka import TopicSpec, ensure_topics
@@ -38,7 +38,6 @@ from lienthong.provision import (
     provision,
     read_credential,
 )
-from lienthong.registry import RegistryServer, RegistrySettings
 from lienthong.schemas.access import AccessFile, Agency, kafka_principal
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.settings import KafkaSettings, LocalBrokerSettings
@@ -93,16 +92,14 @@ def main() -> None:
         plain.start()
         secure.start()
         clusters = {"PLAINTEXT": plain.client_settings(), **_agency_settings(secure, home)}
-        with RegistryServer(
-            clusters["PLAINTEXT"], RegistrySettings(port=0), log_level="warning"
-        ) as registry:
+        with bench_registry(clusters["PLAINTEXT"], home) as registry_url:
             typed = events(AGENCY, args.events)
             topic = AxisNames().layout.ingress(AGENCY, EVENT)
             for admin in (plain.client_settings(), secure.client_settings()):
                 ensure_topics(admin, [TopicSpec(topic, 3)])
             print(f"events: {args.events} {EVENT}, {len(clusters)} protocols, 100 keys\n")
             gc.freeze()
-            _measure(clusters, registry.url, typed, home, args.rounds)
+            _measure(clusters, registry_url, typed, home, args.rounds)
     finally:
         secure.stop()
         plain.stop()

@@ -49,6 +49,7 @@ pytest_plugins = ["tests.consumers.axis", "tests.connectors.support"]
 
 _startup: dict[str, float] = {}
 _KAFKA_FIXTURES = {
+    "session_broker",
     "kafka_broker",
     "kafka_settings",
     "schema_registry_url",
@@ -78,31 +79,44 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.cluster)
 
 
+SECURE_BY_DEFAULT = os.environ.get("LIENTHONG_TEST_SECURE", "0").lower() not in ("0", "", "false")
+"""LIENTHONG_TEST_SECURE=1: the session's broker is the secured one, reached as its admin."""
+
+
 @pytest.fixture(scope="session")
-def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Bootstrap address of a real broker, started once and stopped even on failure."""
-    external = os.environ.get("LIENTHONG_TEST_BOOTSTRAP_SERVERS")
-    if external:
-        yield external
+def session_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker | None]:
+    """The session's own broker (None with LIENTHONG_TEST_BOOTSTRAP_SERVERS)."""
+    if os.environ.get("LIENTHONG_TEST_BOOTSTRAP_SERVERS"):
+        yield None
         return
+    home = tmp_path_factory.mktemp("kafka")
     broker = LocalBroker(
-        LocalBrokerSettings(
-            home=tmp_path_factory.mktemp("kafka"),
-            port=free_port(),
-            controller_port=free_port(),
-            heap_mb=512,
-        )
+        _node_settings(home / "node", secure=SECURE_BY_DEFAULT),
+        credentials_dir=home / "credentials",
     )
     try:
         _startup["seconds"] = broker.start()
-        yield broker.bootstrap
+        yield broker
     finally:
         broker.stop()
 
 
 @pytest.fixture(scope="session")
-def kafka_settings(kafka_broker: str) -> KafkaSettings:
-    """Client settings that reach the session's broker."""
+def kafka_broker(session_broker: LocalBroker | None) -> str:
+    """Bootstrap address of a real broker, started once and stopped even on failure."""
+    if session_broker is None:
+        return os.environ["LIENTHONG_TEST_BOOTSTRAP_SERVERS"]
+    return session_broker.bootstrap
+
+
+@pytest.fixture(scope="session")
+def kafka_settings(session_broker: LocalBroker | None, kafka_broker: str) -> KafkaSettings:
+    """Client settings that reach the session's broker (as its admin when secured).
+
+    Child processes get them with ``kafka_env(kafka_settings)``.
+    """
+    if session_broker is not None:
+        return session_broker.client_settings()
     return KafkaSettings(bootstrap_servers=kafka_broker)
 
 
@@ -145,13 +159,19 @@ def cluster_settings(kafka_cluster: LocalCluster) -> KafkaSettings:
 
 
 @pytest.fixture(scope="session")
-def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
+def secure_broker(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LocalBroker]:
     """A secured broker: SCRAM-SHA-512 on ``.bootstrap``, SASL_SSL on ``.tls_bootstrap``.
 
     StandardAuthorizer with no ``allow.everyone.if.no.acl.found``: only the admin
     (``svc.admin``, ``secure_broker.client_settings()``) may do anything until ACLs say
     otherwise. Its CA is ``secure_broker.security().truststore``.
     """
+    if SECURE_BY_DEFAULT and not os.environ.get("LIENTHONG_TEST_BOOTSTRAP_SERVERS"):
+        shared: LocalBroker = request.getfixturevalue("session_broker")
+        yield shared
+        return
     home = tmp_path_factory.mktemp("kafka-secure")
     broker = LocalBroker(
         _node_settings(home / "node", secure=True), credentials_dir=home / "credentials"

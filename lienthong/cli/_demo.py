@@ -34,6 +34,7 @@ from lienthong.demo.simulation import (
     FEEDBACK_AGENCY,
 )
 from lienthong.producers import Publisher, PublisherSettings
+from lienthong.provision import kafka_env
 from lienthong.schemas.access import load_access
 from lienthong.schemas.registry_client import RegistryClient
 from lienthong.settings import LocalBrokerSettings
@@ -70,7 +71,8 @@ def _services(
     home: Path, kafka: KafkaSettings, identities: DemoIdentities, session_secret: str
 ) -> list[Service]:
     env = {
-        "LIENTHONG_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        # The whole client setting, so the demo also runs on a secured broker.
+        **kafka_env(kafka),
         "LIENTHONG_REGISTRY_URL": URLS["registry"],
         "LIENTHONG_AGENCIES_FILE": str(identities.path),
         "LIENTHONG_GATEWAY_IDEMPOTENCY_PATH": str(home / "idempotency.sqlite3"),

@@ -53,20 +53,26 @@ def credential_settings(
     )
 
 
-def write_credential(folder: Path, settings: KafkaSettings) -> Path:
-    """Write ``settings`` (with its SASL user) as an env file readable by its owner only."""
-    if settings.sasl_username is None or settings.sasl_password is None:
-        raise ValueError("a credential file needs a SASL username and password")
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    lines = []
+def kafka_env(settings: KafkaSettings) -> dict[str, str]:
+    """``settings`` as the ``LIENTHONG_*`` variables a child process reads (secrets too)."""
+    env: dict[str, str] = {}
     for key, field in _KEYS.items():
         value = getattr(settings, field)
         if value is None:
             continue
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
-        lines.append(f"{key}={value}\n")
+        env[key] = str(value)
+    return env
+
+
+def write_credential(folder: Path, settings: KafkaSettings) -> Path:
+    """Write ``settings`` (with its SASL user) as an env file readable by its owner only."""
+    if settings.sasl_username is None or settings.sasl_password is None:
+        raise ValueError("a credential file needs a SASL username and password")
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    lines = [f"{key}={value}\n" for key, value in kafka_env(settings).items()]
     path = credential_path(folder, settings.sasl_username)
     temporary = path.with_suffix(".env.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

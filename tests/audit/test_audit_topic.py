@@ -20,6 +20,7 @@ from lienthong.cli import app
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.provision import kafka_env
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient
 
@@ -85,7 +86,8 @@ def test_audit_tail_prints_the_feed(
         AuditAction.REQUEST_REFUSED, "agency:STP", "not yours", reason="missing_role"
     )
     sink.close()
-    monkeypatch.setenv("LIENTHONG_BOOTSTRAP_SERVERS", kafka_settings.bootstrap_servers)
+    for name, value in kafka_env(kafka_settings).items():
+        monkeypatch.setenv(name, value)
     args = ["audit", "tail", "--prefix", prefix, "--registry", schema_registry_url]
     shown = CliRunner().invoke(app, args)
     assert shown.exit_code == 0, shown.output

@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from lienthong.cli import app
 from lienthong.connectors.kafka import KafkaSettings
+from lienthong.provision import kafka_env
 from tests.conftest import REFUSED_CONNECTIONS, free_port
 
 runner = CliRunner()
@@ -18,7 +19,8 @@ def test_status_shows_services_and_kafka(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("LIENTHONG_BOOTSTRAP_SERVERS", kafka_settings.bootstrap_servers)
+    for name, value in kafka_env(kafka_settings).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("LIENTHONG_REGISTRY_URL", schema_registry_url)
     monkeypatch.setenv("LIENTHONG_BROKER_HOME", str(tmp_path))
     gone = f"http://127.0.0.1:{free_port()}"

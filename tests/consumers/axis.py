@@ -19,6 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 from lienthong.connectors.kafka import KafkaSettings, admin, aiokafka_producer, ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
 from lienthong.producers import EventEncoder
+from lienthong.provision import kafka_env
 from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.models import EventModel
 from lienthong.schemas.registry_client import RegistryClient
@@ -204,7 +205,7 @@ class WorkerProcess:
         identities.query_reader()
         env = os.environ | {
             "LIENTHONG_AGENCIES_FILE": str(identities.path),
-            "LIENTHONG_BOOTSTRAP_SERVERS": axis.kafka.bootstrap_servers,
+            **kafka_env(axis.kafka),
             "LIENTHONG_REGISTRY_URL": axis.registry_url,
             "LIENTHONG_WORKER_RULES_POLL_S": "0.2",
             "LIENTHONG_WORKER_DATA_DIR": str(log.parent / f"{log.stem}-data"),

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from lienthong.connectors.kafka import KafkaSettings
+from lienthong.provision import kafka_env
 
 CONSOLE = "http://127.0.0.1:8090"
 
@@ -38,7 +39,7 @@ def _live_figures(admin: tuple[str, str] | None) -> dict[str, object] | None:
 def test_demo_serves_live_figures_within_a_minute_and_stops_cleanly(
     kafka_settings: KafkaSettings, schema_registry_url: str, tmp_path: Path
 ) -> None:
-    env = os.environ | {"LIENTHONG_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers}
+    env = os.environ | kafka_env(kafka_settings)
     log = (tmp_path / "demo.log").open("wb")
     demo = subprocess.Popen(
         [sys.executable, "-P", "-c", "from lienthong.cli import main; main()", "demo",

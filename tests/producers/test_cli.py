@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from lienthong.cli import app
 from lienthong.connectors.kafka import KafkaSettings
+from lienthong.provision import kafka_env
 from tests.producers.conftest import end_offsets, make_topic
 from tests.producers.events import dossier, dossier_json
 
@@ -23,7 +24,8 @@ def test_publish_sends_good_rows_and_writes_rejected_ones_with_reasons(
     schema_registry_url: str,
     agency: str,
 ) -> None:
-    monkeypatch.setenv("LIENTHONG_BOOTSTRAP_SERVERS", kafka_settings.bootstrap_servers)
+    for name, value in kafka_env(kafka_settings).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("LIENTHONG_REGISTRY_URL", schema_registry_url)
     monkeypatch.setenv("LIENTHONG_PUBLISHER_SPOOL_PATH", str(tmp_path / "spool.db"))
     topic = make_topic(kafka_settings, agency)

@@ -99,10 +99,18 @@ def publish(
             producer.close()
 
 
+def kafka_section(kafka: KafkaSettings) -> dict[str, Any]:
+    """The ``kafka:`` section of a connector config: the whole client setting, SASL too."""
+    section = kafka.model_dump(mode="json", exclude_none=True)
+    if kafka.sasl_password is not None:
+        section["sasl_password"] = kafka.sasl_password.get_secret_value()
+    return section
+
+
 def plan_of(kafka: KafkaSettings, registry_url: str, connector: dict[str, Any]) -> Plan:
     return parse_config(
         {
-            "kafka": {"bootstrap_servers": kafka.bootstrap_servers},
+            "kafka": kafka_section(kafka),
             "registry_url": registry_url,
             "connectors": [connector],
         }

@@ -28,6 +28,7 @@ from lienthong.connectors.positions import read_position
 from lienthong.connectors.topics import ingress_topic
 from lienthong.demo.simulation import dossier_payload
 from lienthong.local_postgres import LocalPostgres
+from tests.connectors.events import kafka_section
 from tests.connectors.support import Read, new_agency, pg_url, read_topic
 
 TOTAL = 10_000
@@ -113,7 +114,7 @@ def test_outbox_survives_two_sigkills(
     config.write_text(
         yaml.safe_dump(
             {
-                "kafka": {"bootstrap_servers": kafka_settings.bootstrap_servers},
+                "kafka": kafka_section(kafka_settings),
                 "registry_url": schema_registry_url,
                 "connectors": [
                     {

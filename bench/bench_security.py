@@ -31,7 +31,7 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))
 from bench._common import bench_registry, free_port, interpreter
 from bench.bench_producers import SDK_BATCH, Run, Transport, bench_sdk, events
 from lienthong.broker import LocalBroker
-from lienthong.connectors.kafka import TopicSpec, ensure_topics
+from lienthong.connectors.kafka import KafkaSettings, TopicSpec, ensure_topics
 from lienthong.provision import (
     AxisNames,
     credential_path,
@@ -40,7 +40,7 @@ from lienthong.provision import (
 )
 from lienthong.schemas.access import AccessFile, Agency, kafka_principal
 from lienthong.schemas.models import DossierLifecycle
-from lienthong.settings import KafkaSettings, LocalBrokerSettings
+from lienthong.settings import LocalBrokerSettings
 
 AGENCY = "000.00.00.H30"
 EVENT = "dossier.lifecycle"

@@ -127,6 +127,8 @@ def _node_settings(home: Path, *, secure: bool = False, heap_mb: int = 512) -> L
         controller_port=free_port(),
         tls_port=free_port(),
         heap_mb=heap_mb,
+        # A loaded 2-core runner can take a minute to start a JVM; a failure is slower.
+        start_timeout_s=180,
         secure=secure,
     )
 

@@ -34,6 +34,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
             controller_port=free_port(),
             tls_port=free_port(),
             secure=True,
+            start_timeout_s=180,
         ),
         credentials_dir=home / "credentials",
     )

@@ -165,7 +165,6 @@ def query_api(folder: Path) -> Iterator[tuple[int, int, list[str]]]:
         local_kafka(folder) as kafka,
         RegistryServer(kafka, RegistrySettings(port=0, topic="fuzz._schemas")) as registry,
     ):
-        routes = worker_routes(kafka, registry.url)
         port = free_port()
         env = os.environ | {
             "LIENTHONG_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
@@ -184,7 +183,8 @@ def query_api(folder: Path) -> Iterator[tuple[int, int, list[str]]]:
             )
             try:
                 _wait_answering(port, worker)
-                yield registry.port, port, routes
+                # After the worker: it made the axis's ingress topics the routes' app needs.
+                yield registry.port, port, worker_routes(kafka, registry.url)
             finally:
                 worker.send_signal(signal.SIGTERM)
                 try:
@@ -201,7 +201,7 @@ def worker_routes(kafka: KafkaSettings, registry_url: str) -> list[str]:
 
     os.environ["LIENTHONG_VIEWS_ENABLED"] = "true"
     worker = create_worker(
-        WorkerSettings(topic_prefix="fuzzroutes", app_id="fuzz-routes", agencies=[AGENCY]),
+        WorkerSettings(topic_prefix="fuzz", app_id="fuzz-routes", agencies=[AGENCY]),
         kafka,
         registry=RegistryClient(registry_url),
     )
@@ -214,7 +214,8 @@ def _wait_answering(port: int, worker: subprocess.Popen[bytes], timeout_s: float
         if worker.poll() is not None:
             raise SystemExit(f"the worker exited with {worker.returncode} before serving")
         try:
-            if exchange(port, get_request("/ioc/stats"), timeout_s=5) is not None:
+            answer = exchange(port, get_request("/ioc/stats"), timeout_s=5)
+            if answer is not None and answer[0] == 200:  # settled: no 503 "recovering"
                 return
         except OSError:
             pass

@@ -23,9 +23,9 @@ from bench._common import interpreter, rates
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dedup import EntityState
 from lienthong.consumers.gate import Gate, IngressRecord
-from lienthong.consumers.worker.stages import _Children
 from lienthong.demo.simulation import dossier_events
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.monitoring.tally import CounterTally
 from lienthong.producers import EventEncoder
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import InMemoryRegistry
@@ -45,7 +45,7 @@ def main() -> None:
     gate = Gate(AvroDeserializer(registry), layout=layout)
     empty = EntityState()
     metrics = AxisMetrics.create()
-    tally_in, tally_out = _Children(metrics.events_in), _Children(metrics.events_out)
+    tally_in, tally_out = CounterTally(metrics.events_in), CounterTally(metrics.events_out)
     latency = metrics.event_latency.labels("validate")
     cursor = {"n": 0, "m": 0}
 

@@ -124,9 +124,11 @@ class Gate:
         except RegistryError:
             raise
         except Exception as exc:  # noqa: BLE001  # a bug must cost one record, not the stream
+            kind = type(exc).__name__
             return self._refuse(
                 record,
-                dl.Refusal(dl.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"),
+                dl.Refusal(dl.PROCESSING_FAILED, f"{kind}: {exc}"),
+                exception_type=kind,
             )
 
     def _check(self, record: IngressRecord, state: EntityState) -> Verdict:
@@ -248,7 +250,9 @@ class Gate:
             topic = self._ingress[slot] = self._layout.ingress(agency, event_type)
         return topic
 
-    def _refuse(self, record: IngressRecord, refusal: dl.Refusal) -> Refused:
+    def _refuse(
+        self, record: IngressRecord, refusal: dl.Refusal, exception_type: str | None = None
+    ) -> Refused:
         if refusal.agency is None:
             # Not decodable: the producer's header is all there is (marked as its claim).
             claimed = h.text(h.as_dict(record.headers), h.AGENCY)
@@ -266,6 +270,7 @@ class Gate:
             source=dl.Source(record.topic, record.partition, record.offset, record.timestamp_ms),
             stage=self._stage,
             first_seen_ms=dl.first_seen(h.as_dict(record.headers), self._clock()),
+            exception_type=exception_type,
         )
         return Refused(letter)
 

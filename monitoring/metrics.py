@@ -17,6 +17,7 @@ a bound ``inc()`` costs ~1 µs against ~4 µs for ``labels(...).inc()`` (DESIGN.
     lienthong_security_events_total{service,action,outcome}   the audit feed, counted
     lienthong_auth_failures_total{service,identity}   401/403 by identity ("unknown" if unproven)
     lienthong_audit_dropped_total{service}            audit events that could not be delivered
+    lienthong_processing_failures_total{stage,exception}  records a worker stage raised for
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class AxisMetrics:
     security_events: Counter
     auth_failures: Counter
     audit_dropped: Counter
+    processing_failures: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None) -> AxisMetrics:
@@ -123,6 +125,12 @@ class AxisMetrics:
                 "lienthong_audit_dropped",
                 "Audit events lost (queue full or shutdown while Kafka was away).",
                 ("service",),
+                registry=reg,
+            ),
+            processing_failures=Counter(
+                "lienthong_processing_failures",
+                "Records a worker stage raised for (sent to the dead letters; a bug).",
+                ("stage", "exception"),
                 registry=reg,
             ),
         )

@@ -1,4 +1,7 @@
-"""Observations of a histogram tallied in a batch, added to the histogram once per batch.
+"""Counts and observations tallied in a batch, added to their metric once per batch.
+
+A bound counter child's ``inc()`` costs ~1 µs (a lock and a float): :class:`CounterTally`
+counts per label set in a dict and adds each count once per batch.
 
 prometheus-client's ``Histogram.observe`` walks the buckets in Python and takes two
 locks: ~2 µs, three times per event in the worker (validate, route, queryable), ~3 % of
@@ -12,7 +15,35 @@ the result with ``observe`` one by one).
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 from typing import Any
+
+from prometheus_client import Counter
+
+
+class CounterTally:
+    """Counts of one counter family per label set, added to the family once per batch."""
+
+    def __init__(self, family: Counter) -> None:
+        self._family = family
+        self._bound: dict[tuple[str, ...], Any] = {}
+        self._pending: dict[tuple[str, ...], int] = {}
+
+    def inc(self, *labels: str) -> None:
+        self._pending[labels] = self._pending.get(labels, 0) + 1
+
+    def take(self) -> dict[tuple[str, ...], int]:
+        """The counts since the last take (one batch's), to :meth:`add` later."""
+        taken, self._pending = self._pending, {}
+        return taken
+
+    def add(self, tallies: Mapping[tuple[str, ...], int]) -> None:
+        """Add counts taken earlier (once the batch is done) to the family."""
+        for labels, count in tallies.items():
+            child = self._bound.get(labels)
+            if child is None:
+                child = self._bound[labels] = self._family.labels(*labels)
+            child.inc(count)
 
 
 class HistogramTally:

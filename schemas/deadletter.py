@@ -24,8 +24,9 @@ wrong_topic            gate          the event's agency or type does not fit its
 key_mismatch           gate,         the Kafka key is not the entity's id (per-entity
                        sources       order breaks)
 handler_failed         subscriber    a subscriber's handler kept failing
-internal_error         gate          the stage itself failed on this record (a bug)
-processing_failed      worker        a stage after the gate failed on this record;
+internal_error         (none now)    kept to read older letters: the gate failed on the
+                                     record (now ``processing_failed``, stage validate)
+processing_failed      worker        a worker stage (the gate included) failed on this record;
                                      ``lt.dlq.stage`` names the stage and
                                      ``lt.dlq.exception_type`` the exception's class
 output_too_large       worker        a record the worker derived from this input is
@@ -92,8 +93,8 @@ REASONS: Mapping[str, str] = {
     NOT_OWNER: "the entity belongs to other agencies; this agency may not change it",
     KEY_MISMATCH: "the Kafka key is not the entity's id",
     HANDLER_FAILED: "a subscriber's handler kept failing",
-    INTERNAL_ERROR: "the gate itself failed on this record (a bug: report it)",
-    PROCESSING_FAILED: "a worker stage failed on this record (stage, exception_type)",
+    INTERNAL_ERROR: "the gate failed on this record (older letters; now processing_failed)",
+    PROCESSING_FAILED: "a worker stage failed on this record (a bug: stage, exception_type)",
     OUTPUT_TOO_LARGE: "a record derived from this input is larger than Kafka accepts",
     BAD_PAYLOAD: "an outbox payload or a file row is not a JSON object",
     DELIVERY_FAILED: "the webhook receiver kept failing until the retries ran out",

@@ -33,7 +33,7 @@ from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.schemas import headers as h
 
 if TYPE_CHECKING:
-    from lienthong.consumers.views.tables import Send, Views
+    from lienthong.consumers.views.registry import Send, Views
     from lienthong.consumers.views.tally import DossierTally
 
 SCAN_CHUNK = 200

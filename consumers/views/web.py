@@ -39,7 +39,7 @@ from lienthong.consumers.views.query import (
     portal_dossier,
     public_feedback,
 )
-from lienthong.consumers.views.tables import Views
+from lienthong.consumers.views.registry import Views
 from lienthong.web import aiohttp_request_id, json_error
 
 log = logging.getLogger(__name__)

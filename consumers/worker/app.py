@@ -8,14 +8,14 @@
                  lienthong.deadletter (reason headers)
 
 The three stages run in one hop over each fetch of ingress records, read below faust's
-per-record streams (:mod:`._intake`; :class:`.stages.Pipeline` for the order that keeps
-a killed worker from losing events). faust keeps the consumer group, the tables (their
-recovery from changelogs), the query API and the timers.
+per-record streams (:mod:`lienthong.consumers.faust_adapter`; :class:`.stages.Pipeline`
+for the order that keeps a killed worker from losing events). faust keeps the consumer
+group, the tables (their recovery from changelogs), the query API and the timers.
 
 One app id is one consumer group: start more processes with the same settings to share
 partitions. Every topic is created before faust starts (:mod:`.topics`); faust itself
 is not allowed to declare any. Outputs and table changelogs go through one idempotent
-aiokafka producer (acks=all) owned by the app, in whole batches (:mod:`._outbox`).
+aiokafka producer (acks=all) owned by the app, in whole batches (:mod:`.sender`).
 """
 
 from __future__ import annotations
@@ -34,12 +34,14 @@ from lienthong.audit import AuditSettings, AuditTrail, open_trail
 from lienthong.auth import Authenticator, aiohttp_access
 from lienthong.connectors.kafka import KafkaSettings, aiokafka_producer
 from lienthong.connectors.topics import TopicLayout
+from lienthong.consumers.batch import Stage
 from lienthong.consumers.dedup import DedupPolicy, RecentIds
+from lienthong.consumers.faust_adapter import raw_table, read_in_batches, use_batching_transport
 from lienthong.consumers.gate import Gate
 from lienthong.consumers.routing.watch import RulesWatcher
+from lienthong.consumers.views import register_views
 from lienthong.consumers.views.access import query_policy
-from lienthong.consumers.worker._intake import read_in_batches, use_batching_transport
-from lienthong.consumers.worker._outbox import OutboxSender
+from lienthong.consumers.worker.sender import OutboxSender
 from lienthong.consumers.worker.settings import WorkerSettings
 from lienthong.consumers.worker.stages import Pipeline, RouteStage, ValidateStage
 from lienthong.consumers.worker.topics import ENTITY_TABLE, ensure_subscriber_topics, prepare
@@ -52,13 +54,6 @@ from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
 from lienthong.web import JsonErrorRunner, json_errors_middleware
 
 log = logging.getLogger(__name__)
-
-
-def _raw() -> faust.Schema[bytes, bytes]:
-    # Bytes in, bytes out: the stages decode themselves, once, and forward the bytes.
-    return faust.Schema(
-        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-    )
 
 
 class TrailCloser(Service):
@@ -138,7 +133,7 @@ def _faust_app(settings: WorkerSettings, kafka: KafkaSettings, layout: TopicLayo
         table_standby_replicas=0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        # One fetch is one batch (_intake.py); the stream buffer serves changelog recovery.
+        # One fetch is one batch (faust_adapter.py); the stream buffer serves changelog recovery.
         broker_max_poll_records=settings.batch_size,
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
         web_enabled=settings.web_port is not None,
@@ -208,18 +203,7 @@ def create_worker(
     sender = Sender(aiokafka_producer(kafka))
     app.add_dependency(sender)
 
-    table = app.Table(
-        ENTITY_TABLE,
-        default=None,
-        partitions=layout.partitions,
-        schema=_raw(),
-    )
-    # faust derives a table's changelog serializers from key_type/value_type ("json" for
-    # bytes), not from schema: without this, recovery json-decodes raw keys and stalls
-    # (issue 6's restart tests found it).
-    untyped: Any = table  # faust's TableT declares neither the attributes nor the method
-    untyped.key_serializer = untyped.value_serializer = "raw"
-    untyped.changelog_topic = untyped._new_changelog_topic()  # made eagerly, with "json"
+    table = raw_table(app, ENTITY_TABLE, layout.partitions)
     gate = Gate(
         deserializer,
         layout=layout,
@@ -258,16 +242,18 @@ def create_worker(
         )
 
     # Materialized views and their query API (issue 6), only with LIENTHONG_VIEWS_ENABLED.
-    from lienthong.consumers.views import register_views  # noqa: PLC0415  # views import worker
-
-    views = register_views(app, settings, kafka, send=sender.send, metrics=metrics)
+    views = register_views(
+        app, kafka, layout=layout, app_id=settings.app_id, send=sender.send, metrics=metrics
+    )
+    after: list[Stage] = [s for s in (route, views.stage if views else None) if s is not None]
     views_topic = views.topic if views is not None else None
     pipeline = Pipeline(
         validate,
-        route,
-        views.stage if views is not None else None,
+        after,
         OutboxSender(lambda: sender.producer),
-        views_topic=views_topic,
+        deadletter=layout.deadletter,
+        metrics=metrics,
+        own_topic=views_topic,
     )
     read_in_batches(app, [*ingress, *([views_topic] if views_topic else [])], pipeline.handle)
 

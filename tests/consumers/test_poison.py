@@ -6,15 +6,15 @@ import dataclasses
 import os
 import random
 import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
+from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
 
-from .axis import Axis, WorkerProcess, publish, read
+from .axis import Axis, WorkerProcess, headers_text, publish, read
 from .day import DOSSIER_AGENCY, dossier_events
 
 _estimate_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
@@ -74,21 +74,26 @@ def _value_sized(key: bytes, headers: list[tuple[str, bytes]], size: int) -> byt
     return os.urandom(length)
 
 
-def test_an_output_no_request_can_carry_stops_the_worker_loudly(
+def test_an_output_no_request_can_carry_is_a_dead_letter_and_the_worker_goes_on(
     axis: Axis, start_worker: Callable[..., WorkerProcess]
 ) -> None:
     axis.create_topics([DOSSIER_AGENCY])
     worker = start_worker(axis, None)
-    base = axis.record(next(iter(dossier_events(random.Random(5), 1))))
+    events = list(dossier_events(random.Random(5), 2))
+    base = axis.record(events[0])
     headers = list(base.headers)
     # The ingress record just fits a request; its dead letter, with the reason headers
     # added, cannot (the input is not Avro, so the gate refuses it).
     value = _value_sized(base.key or b"", headers, 1024 * 1024 - 200)
-    publish(axis.kafka, [dataclasses.replace(base, value=value)])
-    deadline = time.monotonic() + 60
-    while worker.process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert worker.process.poll() == 1, worker.output()[-3000:]  # a supervisor restarts it
-    assert "larger than a Kafka request" in worker.output()
-    # Refused before anything of the batch was sent: no dead letter went out half-made.
-    assert read(axis.kafka, [axis.layout.deadletter], timeout_s=3) == []
+    after = axis.record(events[1])
+    publish(axis.kafka, [dataclasses.replace(base, value=value, partition=0), after])
+    canonical = axis.layout.canonical(events[1].envelope.event_type)
+    assert read(axis.kafka, [canonical], until=lambda f: len(f) >= 1, timeout_s=60)
+    (letter,) = read(axis.kafka, [axis.layout.deadletter], until=lambda f: len(f) >= 1)
+    assert letter.value is None  # a reference to the input, not a copy
+    assert headers_text(letter, h.DLQ_REASON) == dl.OUTPUT_TOO_LARGE
+    assert headers_text(letter, h.DLQ_SOURCE_TOPIC) == base.topic
+    assert headers_text(letter, h.DLQ_SOURCE_PARTITION) == "0"
+    assert headers_text(letter, h.DLQ_SOURCE_OFFSET) is not None
+    assert headers_text(letter, "lt.dlq.output_topic") == axis.layout.deadletter
+    assert worker.process.poll() is None, worker.output()[-3000:]

@@ -1,4 +1,4 @@
-"""The outbox on a real broker: where records land, in what order, what faust is told."""
+"""The outbox sender on a real broker: where records land, in what order, what faust is told."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aiokafka import AIOKafkaProducer
 from kafka import KafkaConsumer, TopicPartition
 
@@ -18,7 +17,12 @@ from lienthong.connectors.kafka import (
     ensure_topics,
     partition_for,
 )
-from lienthong.consumers.worker._outbox import Outbox, OutboxSender
+from lienthong.consumers.batch import Message, Outbox
+from lienthong.consumers.faust_adapter import PartitionEvent
+from lienthong.consumers.gate import IngressRecord
+from lienthong.consumers.worker.sender import OutboxSender
+from lienthong.schemas import deadletter as dl
+from lienthong.schemas import headers as h
 
 PARTITIONS = 3
 
@@ -49,9 +53,14 @@ class Table:
         self.changelog_topic = type("Topic", (), {"get_topic_name": lambda _: changelog})()
 
 
-class Event:
-    def __init__(self, partition: int) -> None:
-        self.message = type("Message", (), {"partition": partition})()
+SOURCE = IngressRecord("in", 0, 7, None, b"k", b"v")
+DEADLETTER = "dead"  # not delivered to in these tests unless said
+
+
+def message(partition: int) -> Message:
+    """An input record read from ``partition``."""
+    record = IngressRecord("in", partition, 7, None, b"k", b"v")
+    return Message(record, PartitionEvent(type("M", (), {"partition": partition})()))
 
 
 def everything(kafka: KafkaSettings, topic: str) -> list[Any]:
@@ -87,14 +96,14 @@ def test_records_land_where_the_default_partitioner_puts_them_in_the_order_added
 ) -> None:
     out = unique_topic("out")
     ensure_topics(kafka_settings, [TopicSpec(out, partitions=PARTITIONS)])
-    outboxes = [Outbox(), Outbox()]
+    outboxes = [Outbox(DEADLETTER), Outbox(DEADLETTER)]
     for n in range(3000):  # 1 kB each: more than one aiokafka batch per partition
         key = f"HS-{n % 50:04d}".encode()
         value = n.to_bytes(4, "big") + b"x" * 1000
-        outboxes[n // 1500].add(out, key, value, [("n", str(n).encode())])
-    outboxes[1].add(out, b"pinned", b"p", [], partition=2)
+        outboxes[n // 1500].add(out, key, value, [("n", str(n).encode())], SOURCE)
+    outboxes[1].add(out, b"pinned", b"p", [], SOURCE, partition=2)
     for n in range(30):
-        outboxes[1].add(out, None, f"nokey-{n}".encode(), [])
+        outboxes[1].add(out, None, f"nokey-{n}".encode(), [], SOURCE)
     deliver(kafka_settings, outboxes)
 
     records = everything(kafka_settings, out)
@@ -127,11 +136,11 @@ def test_table_writes_reach_the_store_now_and_faust_learns_each_changelogs_last_
         [TopicSpec(changelog, partitions=PARTITIONS), TopicSpec(out, partitions=PARTITIONS)],
     )
     table = Table(changelog)
-    outbox = Outbox()
+    outbox = Outbox(DEADLETTER)
     for n in range(10):
-        event = Event(partition=n % 2)  # partitions 0 and 1 only
-        outbox.put(table, event, f"k{n}".encode(), f"v{n}".encode())
-        outbox.add(out, f"k{n}".encode(), b"copy", [])
+        source = message(partition=n % 2)  # partitions 0 and 1 only
+        outbox.put(table, f"k{n}".encode(), f"v{n}".encode(), source)
+        outbox.add(out, f"k{n}".encode(), b"copy", [], source.record)
     assert table.data.dbs[0][b"k4"] == b"v4"  # local before Kafka has anything
     assert table.data.persisted == {}
     deliver(kafka_settings, [outbox])
@@ -146,15 +155,31 @@ def test_table_writes_reach_the_store_now_and_faust_learns_each_changelogs_last_
     assert table.data.persisted == last
 
 
-def test_an_output_larger_than_a_request_fails_the_delivery_and_sends_nothing(
+def test_an_output_larger_than_a_request_is_a_dead_letter_naming_its_input(
     kafka_settings: KafkaSettings, unique_topic: Callable[[str], str]
 ) -> None:
-    out = unique_topic("out")
-    ensure_topics(kafka_settings, [TopicSpec(out, partitions=PARTITIONS)])
-    outbox = Outbox()
-    outbox.add(out, b"small", b"fits", [])
-    outbox.add(out, b"small", os.urandom(2 * 1024 * 1024), [])  # incompressible, over 1 MB
-    with pytest.raises(ValueError, match="larger than a Kafka request"):
-        deliver(kafka_settings, [outbox])
-    # Refused while the batches are built: not retried forever, and not half sent.
-    assert everything(kafka_settings, out) == []
+    out, dead = unique_topic("out"), unique_topic("dead")
+    ensure_topics(
+        kafka_settings,
+        [TopicSpec(out, partitions=PARTITIONS), TopicSpec(dead, partitions=PARTITIONS)],
+    )
+    big = IngressRecord("in.topic", 2, 4321, None, b"big", b"x")
+    outbox = Outbox(dead)
+    outbox.add(out, b"small", b"fits", [], SOURCE)
+    outbox.add(out, b"big", os.urandom(2 * 1024 * 1024), [], big)  # incompressible, > 1 MB
+    outbox.add(out, b"small", b"after", [], SOURCE)
+    deliver(kafka_settings, [outbox])
+
+    assert [r.value for r in everything(kafka_settings, out)] == [b"fits", b"after"]
+    (letter,) = everything(kafka_settings, dead)
+    headers = dict(letter.headers)
+    assert letter.key == b"big"
+    assert letter.value is None  # not a copy: a reference to the input
+    assert headers[h.DLQ_REASON] == dl.OUTPUT_TOO_LARGE.encode()
+    assert headers[h.DLQ_STAGE] == b"outbox"
+    assert headers[h.DLQ_SOURCE_TOPIC] == b"in.topic"
+    assert headers[h.DLQ_SOURCE_PARTITION] == b"2"
+    assert headers[h.DLQ_SOURCE_OFFSET] == b"4321"
+    assert headers["lt.dlq.output_topic"] == out.encode()
+    assert int(headers["lt.dlq.output_bytes"]) > 2 * 1024 * 1024
+    assert outbox.letters == {dl.OUTPUT_TOO_LARGE: 1}

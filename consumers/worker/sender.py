@@ -2,8 +2,8 @@
 
 The stages add records (canonical copies, dead letters, subscriber copies) and table
 writes (a faust table's local store now, its changelog record with the rest) to an
-:class:`Outbox`; :meth:`OutboxSender.deliver` sends them through aiokafka's batch API
-and returns once Kafka has acknowledged every one.
+:class:`~lienthong.consumers.batch.Outbox`; :meth:`OutboxSender.deliver` sends them
+through aiokafka's batch API and returns once Kafka has acknowledged every one.
 
 Why not ``send`` per record: a record then costs a coroutine, a future and an
 accumulator look-up (~10 µs), and a faust table write another trip through faust's
@@ -17,7 +17,7 @@ builder after another, and the producer is idempotent with acks=all). If Kafka d
 take a batch (broker away past the request timeout), every record of the outbox is sent
 again after a pause, until Kafka takes them or the worker stops: outputs may repeat
 (``event_id`` is the idempotency key downstream), nothing is dropped. Callers deliver one
-outbox after another (:class:`..stages.Pipeline`), so a retried outbox never lands after
+outbox after another (:class:`.stages.Pipeline`), so a retried outbox never lands after
 a later one. Keys are placed by Kafka's default partitioner
 (:func:`lienthong.connectors.kafka.key_hash`), as the SDK and the gateway do.
 """
@@ -28,61 +28,20 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from aiokafka.record.default_records import DefaultRecordBatchBuilder
-from aiokafka.structs import TopicPartition
 
 from lienthong.connectors.kafka import BatchPacker, Slot, key_hash
-from lienthong.consumers.worker._context import write
-from lienthong.schemas import headers as h
+from lienthong.consumers.batch import Out, Outbox, record_size
+from lienthong.consumers.faust_adapter import max_request_size, persisted
 
 log = logging.getLogger(__name__)
 
 
-# Built per event: slots, not frozen (frozen costs ~1 µs more per object); never mutated.
-@dataclass(slots=True)
-class _Out:
-    topic: str
-    partition: int | None  # None: by key (or round robin without one)
-    key: bytes | None
-    value: bytes | None
-    headers: h.Headers
-    table: Any = None  # the faust table whose changelog this is
-
-
-_estimate_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
-
 HASHES_KEPT = 100_000
 """Keys whose murmur2 the sender remembers (a few MB); then it starts afresh."""
-
-
-class Outbox:
-    """Records and table writes of one batch, in the order they must reach Kafka."""
-
-    def __init__(self) -> None:
-        self.records: list[_Out] = []
-
-    def add(
-        self,
-        topic: str,
-        key: bytes | None,
-        value: bytes | None,
-        headers: h.Headers,
-        partition: int | None = None,
-    ) -> None:
-        """Queue one record."""
-        self.records.append(_Out(topic, partition, key, value, headers))
-
-    def put(self, table: Any, event: Any, key: bytes, value: bytes) -> None:
-        """Write ``key`` in ``table``'s store now, in ``event``'s partition; queue its
-        changelog record (faust's raw changelog format: the key and value bytes)."""
-        write(table, event, key, value)
-        topic = table.changelog_topic.get_topic_name()
-        self.records.append(_Out(topic, event.message.partition, key, value, [], table))
 
 
 class OutboxSender:
@@ -101,6 +60,10 @@ class OutboxSender:
         # An entity's events arrive together and each yields several records by key:
         # remembering a key's hash saves murmur2 (~3 µs in Python) for all but the first.
         self._hashes: dict[bytes, int] = {}
+
+    def limit(self) -> int:
+        """The largest record the running producer can send (an outbox's limit)."""
+        return max_request_size(self._producer())
 
     async def deliver(self, outbox: Outbox) -> None:
         """Send ``outbox`` and wait until Kafka has all of it (see the module docstring)."""
@@ -122,10 +85,9 @@ class OutboxSender:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, longest)
         for (topic, partition), (table, offset) in last.items():
-            # What faust records per changelog write: recovery reads on from here.
-            table.data.set_persisted_offset(TopicPartition(topic, partition), offset)
+            persisted(table, topic, partition, offset)
 
-    async def _send(self, records: list[_Out]) -> dict[Slot, tuple[Any, int]]:
+    async def _send(self, records: list[Out]) -> dict[Slot, tuple[Any, int]]:
         """One attempt; returns each changelog partition's last offset and its table."""
         producer = self._producer()
         batches = await self._batches(producer, records)
@@ -142,7 +104,7 @@ class OutboxSender:
         return last
 
     async def _batches(
-        self, producer: AIOKafkaProducer, records: list[_Out]
+        self, producer: AIOKafkaProducer, records: list[Out]
     ) -> list[tuple[Slot, Any, tuple[Any, int] | None]]:
         """The records in aiokafka batch builders, one or more per partition, in order.
 
@@ -150,7 +112,7 @@ class OutboxSender:
         """
         packer = BatchPacker(producer)
         tables: dict[int, tuple[Any, int]] = {}
-        limit: int = producer._max_request_size
+        limit = max_request_size(producer)
         for out in records:
             _refuse_if_too_large(out, limit)
             slot = (out.topic, await self._partition(producer, out))
@@ -159,7 +121,7 @@ class OutboxSender:
                 tables[batch] = (out.table, offset)
         return [(slot, batch, tables.get(n)) for n, (slot, batch) in enumerate(packer.batches)]
 
-    async def _partition(self, producer: AIOKafkaProducer, out: _Out) -> int:
+    async def _partition(self, producer: AIOKafkaProducer, out: Out) -> int:
         if out.partition is not None:
             return out.partition
         count = self._partitions.get(out.topic)
@@ -176,18 +138,19 @@ class OutboxSender:
         return hashed % count
 
 
-def _refuse_if_too_large(out: _Out, limit: int) -> None:
+def _refuse_if_too_large(out: Out, limit: int) -> None:
     """Raise for a record no request can carry, before anything of the outbox is sent.
 
-    aiokafka's batch builder takes any record into an empty batch and the broker then
-    refuses the request, which :meth:`OutboxSender.deliver` would retry forever. Only a
-    record near the limit pays for the exact estimate.
+    The outbox turns such records into dead letters when they are added (its limit is
+    the producer's, :meth:`OutboxSender.limit`); this is the last guard: aiokafka's
+    batch builder takes any record into an empty batch and the broker then refuses the
+    request, which :meth:`OutboxSender.deliver` would retry forever.
     """
     if len(out.value or b"") + len(out.key or b"") < limit // 2:
         return
-    size = _estimate_size(out.key, out.value, out.headers)
+    size = record_size(out.key, out.value, out.headers)
     if size > limit:
         raise ValueError(
             f"a record for {out.topic} is larger than a Kafka request ({size} > {limit} "
-            "bytes): the worker stops; remove the record or raise the request limit"
+            "bytes) and was not caught when added to the outbox (a bug)"
         )

@@ -1,11 +1,17 @@
-"""Batches of records straight from faust's consumer, below its per-record streams.
+"""Every use of faust's and aiokafka's private parts, in one place.
 
-faust hands every fetched record to its streams one at a time: two tasks and a wait
-per record in the fetch loop, a decode into an ``Event``, a queue, the stream's own
-iteration and its acknowledgement. Measured beside ``bench/bench_views.py``, an agent
-that does nothing tops out near 15,000 records/s here (~65 µs each), more than the
-worker's own work per event. The worker's topics (ingress and the overdue
-announcements) do not need any of it: they are read as whole fetches.
+The worker reads its topics below faust's per-record streams and writes its tables'
+stores and changelogs itself; that needs a few attributes faust and aiokafka do not
+document. They are all here, and ``tests/consumers/test_faust_adapter.py`` checks each
+one exists with the shape used, so an upgrade that moves one fails loudly there rather
+than in a running worker.
+
+**Batches below faust's streams.** faust hands every fetched record to its streams one
+at a time: two tasks and a wait per record in the fetch loop, a decode into an
+``Event``, a queue, the stream's own iteration and its acknowledgement. Measured beside
+``bench/bench_views.py``, an agent that does nothing tops out near 15,000 records/s here
+(~65 µs each), more than the worker's own work per event. The worker's topics (ingress
+and the overdue announcements) do not need any of it: they are read as whole fetches.
 
 :class:`BatchingConsumer` is faust's aiokafka consumer with one change: records of the
 *batch topics* are taken out of each fetch and handed, together, to one handler. The
@@ -23,8 +29,17 @@ runs. Everything else stays faust's:
 
 Guarantee: a record is acknowledged only once the batch that held it is done with (the
 awaitable the handler returned has completed). Up to :data:`IN_FLIGHT` batches are in
-hand at once. A handler or a completion that raises stops the worker (faust crashes the
-app); what was not acknowledged is read again by whichever worker gets its partitions.
+hand at once. A completion that raises stops the worker (faust crashes the app): the
+pipeline isolates every record's faults, so only a fault of the worker's environment
+gets here; what was not acknowledged is read again by whichever worker gets its
+partitions.
+
+**Table access for one event of a batch.** faust's tables find the partition of a key
+(its changelog partition, its RocksDB instance) through the *current event*, a context
+variable faust sets per event when a stream yields events one by one. Read in batches,
+there is no current event: :func:`read` and :func:`write` go to the store of the
+event's own partition, and :func:`event_context` sets a stand-in
+(:class:`PartitionEvent`) where faust's table code must find one.
 """
 
 from __future__ import annotations
@@ -32,11 +47,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import TopicPartition
+from faust.streams import _current_event  # the variable faust's own tables read
 from faust.transport.drivers.aiokafka import Consumer as FaustAioKafkaConsumer
 from faust.transport.drivers.aiokafka import Transport as FaustAioKafkaTransport
 
@@ -155,3 +175,96 @@ def read_in_batches(app: faust.App, topics: Sequence[str], handler: Handler) -> 
     # Registered with faust's conductor, the topics are subscribed, assigned with the
     # tables' partitions and acknowledged like an agent's; no agent reads the channel.
     app.topics.add(app.topic(*topics, schema=raw, allow_empty=True))
+
+
+@contextmanager
+def event_context(event: Any) -> Iterator[None]:
+    """Make ``event`` faust's current event for the block."""
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+class PartitionEvent:
+    """Stands in for faust's event where tables only need its message's partition.
+
+    The worker reads its topics below faust's streams (:class:`BatchingConsumer`): no
+    faust ``Event``; its tables read ``current_event().message.partition`` only.
+    """
+
+    __slots__ = ("__weakref__", "message")
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+
+def read(table: Any, event: Any, key: bytes) -> bytes | None:
+    """``key``'s bytes in ``table`` (raw serializers), in ``event``'s partition.
+
+    Straight to the partition's store: through faust's mapping interface a read costs a
+    containment check, then the read, each encoding the key through faust's serializer
+    registry (about a fifth of the views' time per event in ``bench/bench_views.py``).
+    """
+    db = _partition_db(table, event)
+    if db is not None:
+        value: bytes | None = db.get(key)
+        return value
+    with event_context(event):
+        return table.data.get(key)  # type: ignore[no-any-return]
+
+
+def write(table: Any, event: Any, key: bytes, value: bytes) -> None:
+    """Store ``value`` for ``key`` in ``table``'s local store (not its changelog)."""
+    db = _partition_db(table, event)
+    if db is not None:
+        db.put(key, value)
+        return
+    with event_context(event):
+        table.data[key] = value
+    # faust's memory store forgets, when a partition moves to another worker, only the
+    # keys it recovered: without this, keys written here stay and are counted twice.
+    owners = getattr(table.data, "_key_partition", None)
+    if owners is not None:
+        owners[key] = event.message.partition
+
+
+def _partition_db(table: Any, event: Any) -> Any:
+    """faust's RocksDB store keeps one database per partition; other stores: ``None``."""
+    partition_db = getattr(table.data, "_db_for_partition", None)
+    return None if partition_db is None else partition_db(event.message.partition)
+
+
+def raw_table(app: faust.App, name: str, partitions: int) -> Any:
+    """A faust table of raw bytes keys and values, its changelog raw too.
+
+    faust derives a table's changelog serializers from ``key_serializer`` and
+    ``value_serializer`` ("json" for bytes), not from its schema, and makes the changelog
+    topic eagerly with them: without this, recovery json-decodes raw keys and stalls.
+    """
+    raw: faust.Schema[bytes, bytes] = faust.Schema(
+        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+    table: Any = app.Table(name, default=None, partitions=partitions, schema=raw)
+    table.key_serializer = table.value_serializer = "raw"
+    table.changelog_topic = table._new_changelog_topic()
+    return table
+
+
+def changelog_topic(table: Any) -> str:
+    """The name of ``table``'s changelog topic."""
+    name: str = table.changelog_topic.get_topic_name()
+    return name
+
+
+def persisted(table: Any, topic: str, partition: int, offset: int) -> None:
+    """Tell ``table``'s store its changelog is written up to ``offset`` (what faust
+    records per changelog write; recovery reads on from there)."""
+    table.data.set_persisted_offset(TopicPartition(topic, partition), offset)
+
+
+def max_request_size(producer: AIOKafkaProducer) -> int:
+    """The largest request ``producer`` sends (``max_request_size``, not exposed)."""
+    size: int = producer._max_request_size
+    return size

@@ -62,15 +62,12 @@ class Forward:
     message: Message
     facets: Facets
     headers: h.Headers  # the trusted headers of its canonical record
-    payload: Mapping[str, Any]  # the decoded Avro payload
+    payload: Mapping[str, Any]  # the decoded Avro payload (its text in NFC)
+    value: bytes | None  # the canonical record's bytes (see lienthong.consumers.gate)
 
     @property
     def key(self) -> bytes | None:
         return self.message.record.key
-
-    @property
-    def value(self) -> bytes | None:
-        return self.message.record.value
 
 
 @dataclass(slots=True)

@@ -8,16 +8,30 @@ original bytes and trusted headers computed from the payload; anything else beco
 :class:`~lienthong.schemas.deadletter.Refusal` — data, never an exception, so one bad
 record cannot stop the stream. Only an unreachable registry raises (it is not the
 record's fault: the caller waits and retries, nothing is refused for it).
+
+**Canonical text is NFC, whatever the door.** The contracts promise NFC text; the
+models normalise every string they validate, but the gate forwards the producer's bytes,
+so text produced straight to Kafka in NFD (macOS input, some Vietnamese IMEs) would be
+stored in NFD. A valid event whose text is not all NFC is re-encoded once, with its
+strings normalised, under the same schema id; the rest keep their bytes. Chosen over
+refusing such events (with a reason of their own) by measurement,
+``bench/bench_nfc.py``: the check every event pays is the same either way (a scan of
+the decoded strings, a small share of the gate's time per event), and re-encoding costs
+only the rare NFD event a few tens of µs, while a refusal would dead-letter correct
+Vietnamese text for a difference no reader can see.
 """
 
 from __future__ import annotations
 
+import io
 import time
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fastavro import schemaless_writer
 from pydantic import ValidationError
 
 from lienthong.connectors.topics import TopicLayout
@@ -30,7 +44,7 @@ from lienthong.schemas.catalogue import EventType
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.errors import CodecError, RegistryError, UnknownSchemaId
 from lienthong.schemas.event_decoder import EventDecoder, not_in_catalogue
-from lienthong.schemas.framing import read_header
+from lienthong.schemas.framing import HEADER_SIZE, read_header
 from lienthong.schemas.models import EventModel, violations
 
 # An unknown schema id costs a registry round trip; poison records repeat it, so the
@@ -63,7 +77,8 @@ class Passed:
     """A valid event: where it goes, with which headers, and the entity's new state.
 
     ``record`` is the decoded Avro payload, so the stages after the gate (routing rules
-    on payload fields, the views) need not decode the bytes again.
+    on payload fields, the views) need not decode the bytes again; ``value`` the bytes
+    of the canonical record (the producer's, unless its text had to be made NFC).
     """
 
     topic: str
@@ -72,6 +87,7 @@ class Passed:
     event: EventModel
     state: EntityState
     record: Mapping[str, Any]
+    value: bytes
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,7 @@ class Gate:
         policy: DedupPolicy | None = None,
         clock: Callable[[], int] = now_ms,
     ) -> None:
+        self._deserializer = deserializer
         self._decoder = EventDecoder(deserializer)
         self._layout = layout
         self._stage = stage
@@ -227,7 +244,18 @@ class Gate:
             ]
         )
         topic = self._layout.canonical(facets.event_type)
-        return Passed(topic, headers, facets, event, new_state, decoded)
+        value = record.value or b""
+        normalised = nfc_copy(decoded)
+        if normalised is not None:
+            decoded, value = normalised, self._encode(value, normalised)
+        return Passed(topic, headers, facets, event, new_state, decoded, value)
+
+    def _encode(self, original: bytes, record: Mapping[str, Any]) -> bytes:
+        """``record`` in Avro under ``original``'s schema id (its framing kept)."""
+        out = io.BytesIO()
+        out.write(original[:HEADER_SIZE])
+        schemaless_writer(out, self._deserializer.writer_schema(read_header(original)), record)
+        return out.getvalue()
 
     def _decode(self, value: bytes) -> tuple[EventType | None, dict[str, object]]:
         schema_id = read_header(value)
@@ -285,3 +313,31 @@ def _get(envelope: object, name: str) -> str | None:
         value = envelope.get(name)
         return None if value is None else str(value)
     return None
+
+
+def is_nfc(value: object) -> bool:
+    """Whether every string in ``value`` (a decoded Avro record) is in NFC."""
+    if isinstance(value, str):
+        return value.isascii() or unicodedata.is_normalized("NFC", value)
+    if isinstance(value, dict):
+        return all(is_nfc(v) for v in value.values())
+    if isinstance(value, list):
+        return all(is_nfc(v) for v in value)
+    return True
+
+
+def nfc_copy(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A copy of ``record`` with every string in NFC; ``None`` when it is NFC already."""
+    if is_nfc(record):
+        return None
+    return {k: _nfc(v) for k, v in record.items()}
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {k: _nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value

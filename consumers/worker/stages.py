@@ -174,12 +174,12 @@ class ValidateStage:
         if isinstance(verdict, Passed):
             facets = verdict.facets
             self._in.inc(record.topic, facets.agency, facets.event_type)
-            outbox.add(verdict.topic, key, record.value, verdict.headers, record)
+            outbox.add(verdict.topic, key, verdict.value, verdict.headers, record)
             self._out.inc(verdict.topic, facets.agency, facets.event_type)
             self._latency.observe(max(0.0, (began - facets.occurred_at_ms) / 1000))
             if key is not None:
                 states[key] = (verdict.state, message)
-            forward = Forward(message, facets, verdict.headers, verdict.record)
+            forward = Forward(message, facets, verdict.headers, verdict.record, verdict.value)
             batch.passed.append(forward)
             batch.views.append(forward)
             self.passed += 1
@@ -194,7 +194,7 @@ class ValidateStage:
         if letter.reason == NOT_OWNER:
             self._audit_not_owner(letter, key)
         if verdict.facets is not None and verdict.record is not None:
-            batch.views.append(Forward(message, verdict.facets, [], verdict.record))
+            batch.views.append(Forward(message, verdict.facets, [], verdict.record, record.value))
 
     def _audit_not_owner(self, letter: DeadLetter, key: bytes | None) -> None:
         if self._trail is None:
@@ -291,7 +291,7 @@ class RouteStage:
         out = [*raw, (h.ROUTED_BY, ",".join(decision.rules).encode())]
         record = item.message.record
         for topic in decision.topics:
-            outbox.add(topic, record.key, record.value, out, record)
+            outbox.add(topic, record.key, item.value, out, record)
             self._out.inc(topic, facets.agency, facets.event_type)
         self._latency.observe(max(0.0, (began - facets.occurred_at_ms) / 1000))
         self.routed += 1

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
 
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dedup import EMPTY, DedupPolicy, EntityState, RecentIds
-from lienthong.consumers.gate import Gate, IngressRecord, Passed, Refused
+from lienthong.consumers.gate import Gate, IngressRecord, Passed, Refused, is_nfc
 from lienthong.producers import EventEncoder
 from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
-from lienthong.schemas.codec import AvroDeserializer
+from lienthong.schemas.catalogue import event_type
+from lienthong.schemas.codec import AvroDeserializer, AvroSerializer, SerializationContext
 from lienthong.schemas.models import DossierLifecycle
 from lienthong.schemas.registry_client import InMemoryRegistry
 
@@ -137,3 +139,37 @@ def test_recent_ids_forget_the_oldest() -> None:
     recent.add("c")
     assert "a" not in recent
     assert len(recent) == 2
+
+
+def _nfd(value: object) -> object:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFD", value)
+    if isinstance(value, dict):
+        return {k: _nfd(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfd(v) for v in value]
+    return value
+
+
+def test_text_sent_in_nfd_is_canonical_in_nfc_and_nfc_keeps_its_bytes() -> None:
+    registry = InMemoryRegistry()
+    gate = Gate(AvroDeserializer(registry), layout=LAYOUT, clock=lambda: 1_000)
+    encoder = EventEncoder(registry)
+    event = _dossier()[0]
+    nfc = _record(encoder, event)
+    entry = event_type("dossier.lifecycle")
+    serializer = AvroSerializer(registry, entry.schema_str)
+    nfd_value = serializer(_nfd(event.to_avro()), SerializationContext(nfc.topic))  # type: ignore[arg-type]
+    assert nfd_value != nfc.value  # the event has Vietnamese text
+    nfd = dataclasses.replace(nfc, value=nfd_value)
+
+    kept = gate.check(nfc, EMPTY)
+    assert isinstance(kept, Passed)
+    assert kept.value is nfc.value  # NFC already: the producer's bytes, untouched
+
+    made = gate.check(nfd, EMPTY)
+    assert isinstance(made, Passed)
+    assert made.value == nfc.value  # re-encoded once, under the same schema id
+    assert made.record == kept.record
+    assert is_nfc(made.record)
+    assert not is_nfc(_nfd(kept.record))

@@ -97,7 +97,8 @@ class Gate:
         facets = facets_of(event)
         new = state.passed(facets.event_id, 0, DedupPolicy())
         headers = h.encode([*facets.header_pairs()])
-        return Passed(self._topic, headers, facets, event, new, event.to_avro())
+        value = record.value or b""
+        return Passed(self._topic, headers, facets, event, new, event.to_avro(), value)
 
 
 class Watcher:

@@ -19,6 +19,7 @@ changelog recovery writes states the views never applied.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,8 @@ from lienthong.schemas import headers as h
 if TYPE_CHECKING:
     from lienthong.consumers.views.registry import Send, Views
     from lienthong.consumers.views.tally import DossierTally
+
+log = logging.getLogger(__name__)
 
 SCAN_CHUNK = 200
 """Dossiers read between two turns of the event loop while rebuilding (~5 ms)."""
@@ -126,6 +129,7 @@ class OverdueScanner:
     ) -> None:
         self._views = views
         self._counter = metrics.overdue_dossiers
+        self._failures = metrics.processing_failures
         self._send = send
         self._topic = topic
         self._clock = clock
@@ -149,6 +153,13 @@ class OverdueScanner:
             if raw is not None:
                 yield loads(raw)
 
+    def _clock_failed(self, ma: str, exc: Exception) -> None:
+        """Count a dossier whose SLA clock raised; it is not looked at again while due."""
+        kind = type(exc).__name__
+        log.error("the SLA clock failed on dossier %s (%s: %s); skipped", ma, kind, exc)
+        self._failures.labels("sla_clock", kind).inc()
+        self._sent.add(ma)
+
     async def scan(self) -> int:
         """Send the overdue records due now; returns how many were sent."""
         if not self._settled():
@@ -157,9 +168,15 @@ class OverdueScanner:
         deliveries = []
         async for state in self._due(now_ms):
             ma = state["ma_ho_so"]
-            if ma in self._sent or not becomes_overdue(state, now_ms):
+            if ma in self._sent:
                 continue
-            body = overdue_event(state, now_ms)
+            try:
+                body = overdue_event(state, now_ms) if becomes_overdue(state, now_ms) else None
+            except Exception as exc:  # noqa: BLE001  # one dossier's clock, not the timer
+                self._clock_failed(ma, exc)
+                continue
+            if body is None:
+                continue
             headers = h.encode(
                 [
                     (h.EVENT_ID, body["event_id"]),

@@ -24,8 +24,10 @@ from lienthong.consumers.worker.topics import ENTITY_TABLE, prepare, worker_spec
 async def serve(settings: WorkerSettings, kafka: KafkaSettings) -> None:
     """Create the topics, run the worker until SIGINT or SIGTERM, then stop it cleanly.
 
-    Raises :class:`~lienthong.consumers.errors.WorkerCrashed` when faust crashed the app
-    (a batch failed): a process that kept running would hold its partitions unread.
+    Raises :class:`~lienthong.consumers.errors.WorkerCrashed` when faust crashed the app:
+    a process that kept running would hold its partitions unread. A record never does
+    this (every stage sends a record it raised for to the dead letters); only the
+    worker's environment does (Kafka, the registry, the disk).
     """
     # Built inside the running loop: faust's services bind to the loop they are made in.
     worker = create_worker(settings, kafka)

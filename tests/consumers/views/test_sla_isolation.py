@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lienthong._json import dumps
+from lienthong.consumers.state_json import dumps
 from lienthong.consumers.views import overdue
 from lienthong.consumers.views.registry import Views
 from lienthong.consumers.views.settings import ViewsSettings

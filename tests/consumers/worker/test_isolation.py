@@ -19,8 +19,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from kafka import KafkaConsumer, TopicPartition
 
-from lienthong.connectors.kafka import TopicSpec, client_config, ensure_topics
-from lienthong.consumers._kafka import aiokafka_producer
+from lienthong.connectors.kafka import KafkaSettings, TopicSpec, aiokafka_producer, ensure_topics
 from lienthong.consumers.batch import Stage
 from lienthong.consumers.dedup import DedupPolicy, EntityState, RecentIds
 from lienthong.consumers.facets import facets_of
@@ -36,7 +35,6 @@ from lienthong.monitoring.metrics import AxisMetrics
 from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
 from lienthong.schemas.models import EventModel
-from lienthong.settings import KafkaSettings
 
 from ..day import dossier_events
 
@@ -144,7 +142,7 @@ class Rig:
         asyncio.run(go())
 
     def read(self, name: str) -> list[Any]:
-        consumer = KafkaConsumer(**client_config(self.kafka), enable_auto_commit=False)
+        consumer = KafkaConsumer(**self.kafka.as_kafka_python(), enable_auto_commit=False)
         part = TopicPartition(self.topics[name], 0)
         consumer.assign([part])
         consumer.seek_to_beginning(part)

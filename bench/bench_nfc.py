@@ -11,7 +11,7 @@ realistic day of every event type (no Kafka, an in-memory registry):
 - the gate's check of the same event sent in NFD (scan, copy, re-encode);
 - re-encoding every event unconditionally (the alternative without a scan).
 
-    .venv/bin/python -m bench.bench_nfc [EVENTS]
+    .venv/bin/python bench/bench_nfc.py [EVENTS]
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench._common; after the install
 from bench._common import interpreter
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dedup import EMPTY
@@ -63,7 +65,7 @@ def main() -> None:
     wanted = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
     registry = InMemoryRegistry()
     layout = TopicLayout("bench")
-    gate = Gate(AvroDeserializer(registry), layout=layout, clock=lambda: 1_000)
+    gate = Gate(AvroDeserializer(registry), layout=layout)
     encoder = EventEncoder(registry)
     events: list[EventModel] = []
     scale = 1

@@ -153,7 +153,7 @@ def _nfd(value: object) -> object:
 
 def test_text_sent_in_nfd_is_canonical_in_nfc_and_nfc_keeps_its_bytes() -> None:
     registry = InMemoryRegistry()
-    gate = Gate(AvroDeserializer(registry), layout=LAYOUT, clock=lambda: 1_000)
+    gate = Gate(AvroDeserializer(registry), layout=LAYOUT, clock=lambda: NOW_MS)
     encoder = EventEncoder(registry)
     event = _dossier()[0]
     nfc = _record(encoder, event)

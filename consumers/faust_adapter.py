@@ -60,6 +60,8 @@ from faust.streams import _current_event  # the variable faust's own tables read
 from faust.transport.drivers.aiokafka import Consumer as FaustAioKafkaConsumer
 from faust.transport.drivers.aiokafka import Transport as FaustAioKafkaTransport
 
+from lienthong.web import JsonErrorRunner, json_errors_middleware
+
 Handler = Callable[[Sequence[Any]], Awaitable[Awaitable[None]]]
 """Takes one fetch's records of the batch topics (faust ``Message`` objects); returns
 what completes once the batch is done with (the records are acknowledged then)."""
@@ -268,3 +270,14 @@ def max_request_size(producer: AIOKafkaProducer) -> int:
     """The largest request ``producer`` sends (``max_request_size``, not exposed)."""
     size: int = producer._max_request_size
     return size
+
+
+def json_errors(app: faust.App) -> None:
+    """Answer every error of ``app``'s web server in JSON (:mod:`lienthong.web`).
+
+    faust's aiohttp driver makes its runner in ``_runner``; it is replaced by one that
+    answers the HTTP layer's own errors in JSON too.
+    """
+    web: Any = app.web  # faust's aiohttp driver: its aiohttp app and runner
+    web.web_app.middlewares.append(json_errors_middleware)
+    web._runner = JsonErrorRunner(web.web_app, access_log=None)  # as faust makes it

@@ -36,7 +36,12 @@ from lienthong.connectors.kafka import KafkaSettings, aiokafka_producer
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.batch import Stage
 from lienthong.consumers.dedup import DedupPolicy, RecentIds
-from lienthong.consumers.faust_adapter import raw_table, read_in_batches, use_batching_transport
+from lienthong.consumers.faust_adapter import (
+    json_errors,
+    raw_table,
+    read_in_batches,
+    use_batching_transport,
+)
 from lienthong.consumers.gate import Gate
 from lienthong.consumers.routing.watch import RulesWatcher
 from lienthong.consumers.views import register_views
@@ -51,7 +56,6 @@ from lienthong.schemas import headers as h
 from lienthong.schemas.access import AccessSettings, AccessWatcher
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import RegistryClient, SchemaRegistry
-from lienthong.web import JsonErrorRunner, json_errors_middleware
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +156,6 @@ def _faust_app(settings: WorkerSettings, kafka: KafkaSettings, layout: TopicLayo
     )
 
 
-def _json_errors(app: faust.App) -> None:
-    """Answer every error of the worker's web server in JSON (lienthong.web)."""
-    web: Any = app.web  # faust's aiohttp driver: its aiohttp app and runner
-    web.web_app.middlewares.append(json_errors_middleware)
-    web._runner = JsonErrorRunner(web.web_app, access_log=None)  # as faust makes it
-
-
 def _guard_web(app: faust.App, trail: AuditTrail) -> None:
     """Every page of the worker's web server checks who asks (consumers.views.access)."""
     web: Any = app.web
@@ -198,7 +195,7 @@ def create_worker(
     )
     app = _faust_app(settings, kafka, layout)
     if settings.web_port is not None:
-        _json_errors(app)
+        json_errors(app)
     use_batching_transport(app)  # first: faust builds its consumer from this transport
     sender = Sender(aiokafka_producer(kafka))
     app.add_dependency(sender)
@@ -223,7 +220,7 @@ def create_worker(
     app.add_dependency(TrailCloser(trail))
     if settings.web_port is not None:
         _guard_web(app, trail)
-    validate = ValidateStage(gate, table, layout, metrics, trail=trail)
+    validate = ValidateStage(gate, table, metrics, trail=trail)
     route: RouteStage | None = None
     if watcher is not None:
 

@@ -73,3 +73,9 @@ def test_the_producer_still_tells_its_request_limit_and_builds_batches() -> None
     _has(AIOKafkaProducer, "create_batch")
     _has(AIOKafkaProducer, "send_batch")
     assert record_size(b"k", b"v" * 100, [("h", b"x")]) > 100
+
+
+def test_faust_s_web_driver_still_keeps_its_runner_where_json_errors_replaces_it() -> None:
+    from faust.web.drivers.aiohttp import Web  # noqa: PLC0415
+
+    assert "self._runner" in inspect.getsource(Web), "update faust_adapter.json_errors"

@@ -41,14 +41,12 @@ from lienthong.monitoring.metrics import AxisMetrics
 log = logging.getLogger(__name__)
 
 
-def register_views(  # the worker's placement, spelled out
+def register_views(
     app: faust.App,
     kafka: KafkaSettings,
     *,
     layout: TopicLayout,
     app_id: str,
-    partitions: int,
-    replication: int,
     send: Send,
     metrics: AxisMetrics,
     views_settings: ViewsSettings | None = None,

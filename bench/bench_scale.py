@@ -44,6 +44,7 @@ from lienthong.consumers.views.cluster import settled
 from lienthong.consumers.views.dossiers import local_day
 from lienthong.consumers.worker import WorkerSettings, create_worker
 from lienthong.schemas.reference import procedures
+from tests.identities import QUERY_READER, Identities
 
 PARTITIONS = 3
 DAY_MS = 86_400_000
@@ -111,7 +112,7 @@ async def fill(views: Any, name: str, rows: list[tuple[bytes, bytes]]) -> None:
 def ask(base: str, path: str, params: dict[str, str], times: int) -> list[float]:
     """``times`` answers of one request, in ms (each must be a 200)."""
     took = []
-    with httpx.Client(timeout=600) as client:
+    with httpx.Client(timeout=600, auth=QUERY_READER) as client:
         for _ in range(times):
             began = time.perf_counter()
             response = client.get(base + path, params=params)
@@ -148,6 +149,9 @@ async def scale(kafka: KafkaSettings, registry_url: str, home: Path) -> None:
     layout = fresh_axis(kafka, AGENCIES[0], PARTITIONS)
     port = free_port()
     os.environ["LIENTHONG_VIEWS_ENABLED"] = "true"
+    identities = Identities(home / "agencies.yaml")  # the API admits an IOC reader
+    identities.query_reader()
+    os.environ["LIENTHONG_AGENCIES_FILE"] = str(identities.path)
     # The overdue timer would announce the past-due dossiers and the worker apply them
     # while it is measured: off (an hour), this measures the queries alone.
     os.environ["LIENTHONG_VIEWS_OVERDUE_SCAN_S"] = "3600"

@@ -17,12 +17,17 @@ help:
 # Re-install when pyproject or the set of modules changes (strict editable links files).
 SOURCE_DIRS := $(shell find lienthong schemas producers consumers connectors monitoring -type d -not -name __pycache__ 2>/dev/null)
 
+# Quiet: pip's -q still prints every error. Strict editable mode (mypy and pytest see the
+# lienthong namespace as installed) makes setuptools warn that build/ must stay; we know,
+# so that one notice is filtered by its text and any other warning still shows.
+QUIET_PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONWARNINGS="ignore:Editable installation"
+
 $(STAMP): pyproject.toml $(SOURCE_DIRS)
-	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	# strict editable mode: mypy and pytest see the lienthong namespace as installed.
-	$(BIN)/pip install -q --config-settings editable_mode=strict -e '.[dev]'
-	touch $(STAMP)
+	@echo "Installing lienthong and its dependencies into $(VENV) (1-3 minutes the first time)..."
+	@$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	@$(QUIET_PIP) $(BIN)/pip install -q --upgrade pip
+	@$(QUIET_PIP) $(BIN)/pip install -q --config-settings editable_mode=strict -e '.[dev]'
+	@touch $(STAMP)
 
 setup: $(STAMP)
 

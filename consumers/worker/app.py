@@ -46,6 +46,7 @@ from lienthong.consumers.gate import Gate
 from lienthong.consumers.routing.watch import RulesWatcher
 from lienthong.consumers.views import register_views
 from lienthong.consumers.views.access import query_policy
+from lienthong.consumers.views.cluster import RETRY_AFTER_S, settled
 from lienthong.consumers.worker.sender import OutboxSender
 from lienthong.consumers.worker.settings import WorkerSettings
 from lienthong.consumers.worker.stages import Pipeline, RouteStage, ValidateStage
@@ -154,6 +155,24 @@ def _faust_app(settings: WorkerSettings, kafka: KafkaSettings, layout: TopicLayo
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 5),
     )
+
+
+def _health_pages(app: faust.App) -> None:
+    """``/healthz``: the process serves; ``/readyz``: its tables are caught up (503 if not).
+
+    Public like ``/metrics``, so ``lienthong status`` and orchestrators need no identity.
+    """
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        if settled(app):
+            return web.json({"status": "ready"})
+        body = {"status": "recovering", "retry_after_s": RETRY_AFTER_S}
+        return web.json(body, status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 def _guard_web(app: faust.App, trail: AuditTrail) -> None:
@@ -266,5 +285,7 @@ def create_worker(
         async def metrics_page(web: Any, request: Any) -> Any:
             body, content_type = metrics.exposition()
             return web.bytes(body, content_type=content_type.split(";")[0])
+
+        _health_pages(app)
 
     return Worker(app=app, validate=validate, route=route, metrics=metrics, ingress=ingress)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import httpx
@@ -20,16 +21,43 @@ from lienthong.settings import RegistryClientSettings
 
 console = Console()
 
-_SERVICES = {"gateway": "http://127.0.0.1:8080", "worker": "http://127.0.0.1:6066"}
+_SERVICES = {
+    "gateway": "http://127.0.0.1:8080",
+    "worker": "http://127.0.0.1:6066",
+    "console": "http://127.0.0.1:8090",
+}
+_PROBES = {"registry": "/readyz", "gateway": "/readyz", "worker": "/readyz", "console": "/healthz"}
+"""Each service's honest readiness page: public, and 503 (not 404 or 0) while it recovers."""
 
 
-def _service_health(name: str, url: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Health:
+    """What one probe found: ``up``, ``not ready`` (503: recovering) or ``down``."""
+
+    word: str
+    detail: str
+
+    @property
+    def down(self) -> bool:
+        return self.word == "down"
+
+    def render(self) -> str:
+        colour = {"up": "green", "not ready": "yellow"}.get(self.word, "red")
+        return f"[{colour}]{self.word}[/]"
+
+
+def probe(url: str, path: str) -> Health:
+    """Ask ``url + path``; any answer but 200 or 503 counts as down, with what it said."""
     try:
-        response = httpx.get(f"{url.rstrip('/')}/healthz", timeout=2.0)
-    except httpx.HTTPError:
-        return "[red]down[/]", url
-    word = "[green]up[/]" if response.status_code == 200 else f"[yellow]{response.status_code}[/]"
-    return word, url
+        response = httpx.get(f"{url.rstrip('/')}{path}", timeout=3.0)
+    except httpx.HTTPError as error:
+        return Health("down", f"{type(error).__name__} on {path}")
+    if response.status_code == 200:
+        return Health("up", "")
+    if response.status_code == 503:
+        wait = response.headers.get("Retry-After")
+        return Health("not ready", f"recovering{f', retry in {wait}s' if wait else ''}")
+    return Health("down", f"{path} answered {response.status_code}")
 
 
 def _deadletter_depth(settings: KafkaSettings, topic: str) -> int | None:
@@ -51,22 +79,35 @@ def _deadletter_depth(settings: KafkaSettings, topic: str) -> int | None:
 def status(
     gateway: Annotated[str, typer.Option(help="Gateway base URL.")] = _SERVICES["gateway"],
     worker: Annotated[str, typer.Option(help="Worker / query API base URL.")] = _SERVICES["worker"],
+    console_url: Annotated[str, typer.Option("--console", help="Console base URL.")] = _SERVICES[
+        "console"
+    ],
 ) -> None:
     """Show the broker, each service's health, consumer lag and dead-letter depth.
 
-    Kafka comes from LIENTHONG_BOOTSTRAP_SERVERS and the registry from
-    LIENTHONG_REGISTRY_URL. Exits 1 when Kafka does not answer.
+    Each service is asked its readiness page (/readyz; the console's /healthz): "up"
+    answers 200, "not ready" answers 503 while it recovers (the worker while it restores
+    its tables), "down" does not answer or answers anything else. Kafka comes from
+    LIENTHONG_BOOTSTRAP_SERVERS and the registry from LIENTHONG_REGISTRY_URL.
+
+    Exits 1 when Kafka or any service is down (after printing everything it could learn),
+    0 when all are up or only recovering.
     """
     settings = KafkaSettings()
     local = LocalBroker()
-    services = Table("service", "state", "where", title="lienthong")
+    services = Table("service", "state", "where", "detail", title="lienthong")
     local_state = local.status()
     if settings.bootstrap_servers == local.bootstrap:
         word = "[green]running[/]" if local_state.running else "[red]not running[/]"
-        services.add_row("local broker", word, str(local_state.data_dir))
+        services.add_row("local broker", word, str(local_state.data_dir), "")
     registry_url = RegistryClientSettings().registry_url
-    for name, url in (("registry", registry_url), ("gateway", gateway), ("worker", worker)):
-        services.add_row(name, *_service_health(name, url))
+    urls = {"registry": registry_url, "gateway": gateway, "worker": worker, "console": console_url}
+    down = []
+    for name, url in urls.items():
+        health = probe(url, _PROBES[name])
+        services.add_row(name, health.render(), url, health.detail)
+        if health.down:
+            down.append(name)
     console.print(services)
 
     metrics = AxisMetrics.create()
@@ -84,3 +125,8 @@ def status(
     deadletter = topic_layout(settings).deadletter
     depth = _deadletter_depth(settings, deadletter)
     console.print(f"Dead letters kept in {deadletter}: {depth if depth is not None else '?'}")
+    if down:
+        console.print(
+            f"[red]Down: {', '.join(down)}.[/] Start it (`lienthong {down[0]}`) or check its log."
+        )
+        raise typer.Exit(1)

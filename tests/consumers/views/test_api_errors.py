@@ -64,6 +64,12 @@ def test_every_error_is_json_with_a_request_id(
     api = Api(port)
     api.wait(lambda: api.get("/ioc/stats")["total"] == 0)
     base = api.base
+    for probe in ("/healthz", "/readyz"):  # public, for `lienthong status` and orchestrators
+        health = httpx.get(base + probe, timeout=10)
+        assert (health.status_code, health.headers["content-type"][:16]) == (
+            200,
+            "application/json",
+        ), health.text
 
     def error(method: str, path: str, status: int, **params: str) -> dict[str, object]:
         response = httpx.request(method, base + path, params=params, timeout=10, auth=QUERY_READER)

@@ -110,6 +110,12 @@ class Agency:
     parent: str | None
     electronic_id: str | None
 
+    @property
+    def code(self) -> str:
+        """What the axis calls it (envelopes, topics, the agencies file): the electronic
+        id where the reference gives one, else the abbreviation."""
+        return self.electronic_id or self.abbr
+
 
 @dataclass(frozen=True)
 class UnitChange2025:

@@ -163,6 +163,7 @@ def create_app(
                 "deadletters": dict(reasons.most_common()),
                 "deadletter_total": len(snap.deadletters),
                 "agencies": snap.agencies,
+                "agencies_unattributed": snap.agencies_unattributed,
             }
         )
 

@@ -15,12 +15,14 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from lienthong.connectors.kafka import KafkaSettings
-from lienthong.connectors.topics import TopicLayout, topic_segment
+from lienthong.connectors.topics import TopicLayout
 from lienthong.console._overview import OffsetSample, agency_health, throughput
 from lienthong.consumers.dlq import letters
 from lienthong.monitoring.lag import LagExporter
 from lienthong.monitoring.metrics import AxisMetrics
+from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.deadletter import DeadRecord
+from lienthong.schemas.reference import agencies
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Snapshot:
     lag: list[dict[str, Any]] = field(default_factory=list)
     deadletters: list[DeadRecord] = field(default_factory=list)
     agencies: list[dict[str, Any]] = field(default_factory=list)
+    agencies_unattributed: dict[str, int] = field(default_factory=dict)
     topics: dict[str, int] = field(default_factory=dict)
 
 
@@ -50,6 +53,14 @@ class Collector:
         self._lag = LagExporter(kafka, metrics)
         self._metrics = metrics
         self._previous: OffsetSample | None = None
+        # Each ingress topic's agency, named forward by the layout from the reference
+        # table and the catalogue (never parsed back from a topic name).
+        self._agencies = agencies()
+        self._ingress_owner = {
+            layout.ingress(agency.code, event_type): agency.code
+            for agency in self._agencies
+            for event_type in catalogue()
+        }
         self.snapshot = Snapshot()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="console-collector", daemon=True)
@@ -80,8 +91,13 @@ class Collector:
             if self.layout.deadletter in (sample.ends)
             else []
         )
-        # Undecodable records carry "<agency> (claimed)": the header's word, not proven.
-        refused = [topic_segment((x.letter.refusal.agency or "?").split(" ")[0]) for x in found]
+        health = agency_health(
+            sample.ends,
+            (x.letter.refusal.agency for x in found),
+            self._ingress_owner,
+            self._agencies,
+            self.layout.prefix,
+        )
         lags = [
             {"group": x.group, "topic": x.topic, "partition": x.partition, "lag": x.lag}
             for x in self._lag.collect()
@@ -92,7 +108,8 @@ class Collector:
             throughput=rates,
             lag=lags,
             deadletters=found,
-            agencies=agency_health(sample.ends, refused, self.layout.prefix),
+            agencies=health.rows,
+            agencies_unattributed=health.unattributed,
             topics=dict(sample.ends),
         )
 

@@ -45,9 +45,7 @@ def seed_access() -> AccessFile:
     rows = reference.agencies()
     code_of: dict[str, str] = {}
     for row in rows:
-        code = row.electronic_id or row.abbr
-        code_of[row.abbr] = code
-        code_of[row.name] = code
+        code_of[row.abbr] = code_of[row.name] = row.code
     agencies = []
     for row in rows:
         parent = _parent_code(row.parent, code_of)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
 import random
 import re
@@ -22,6 +23,7 @@ from pydantic import SecretStr
 from lienthong.console import ConsoleSettings, create_app
 from lienthong.schemas.access import Role
 from lienthong.schemas.framing import header
+from lienthong.schemas.reference import agencies
 from tests.conftest import free_port
 from tests.consumers.axis import Axis, Raw, WorkerProcess, publish
 from tests.consumers.day import DOSSIER_AGENCY, dossier_events
@@ -133,8 +135,14 @@ def test_console_shows_throughput_and_our_dead_letters(
     assert "unknown_schema_id" in dom
     # The IOC panel shows dossiers by status from the views (labels from the status table).
     assert re.search(r'<tbody id="ioc-status"><tr><td>\d+ [^<]+</td><td>[1-9]', dom), dom
-    # The agency's health row counts the refusals this test caused against it.
-    assert re.search(r"<td>tthcc</td><td>[\d.]+</td><td>2</td>", dom), dom
+    # The agency's health row counts the refusals this test caused against it, labelled
+    # from the reference table; the rows are the reference's agencies, one to one.
+    name = next(a.name for a in agencies() if a.code == DOSSIER_AGENCY)
+    row = rf'<tr data-code="{DOSSIER_AGENCY}"><td>{re.escape(name)}</td><td>{DOSSIER_AGENCY}</td>'
+    assert re.search(row + r"<td>[\d.]+</td><td>2</td>", dom), dom
+    body = dom.split('<tbody id="agency-rows">', 1)[1].split("</tbody>", 1)[0]
+    codes = [html.unescape(c) for c in re.findall(r'<tr data-code="([^"]+)">', body)]
+    assert codes == [a.code for a in agencies()]
 
     # The Security panel lists the refused replay (from the audit topic).
     assert re.search(r'<tbody id="security-rows"><tr>.*REQUEST_REFUSED', dom), dom

@@ -1,11 +1,14 @@
+from lienthong.connectors.topics import TopicLayout
 from lienthong.console._overview import OffsetSample, agency_health, throughput, topic_kind
+from lienthong.schemas.catalogue import catalogue
+from lienthong.schemas.reference import agencies
 
 
 def test_topic_kinds() -> None:
-    assert topic_kind("lt.ingress.syt.case.epidemic", "lt") == ("ingress", "syt")
-    assert topic_kind("lt.events.case.epidemic", "lt") == ("events", None)
-    assert topic_kind("lt.deadletter", "lt") == ("deadletter", None)
-    assert topic_kind("lt.deadletter.replayed", "lt") == ("other", None)
+    assert topic_kind("lt.ingress.syt.case.epidemic", "lt") == "ingress"
+    assert topic_kind("lt.events.case.epidemic", "lt") == "events"
+    assert topic_kind("lt.deadletter", "lt") == "deadletter"
+    assert topic_kind("lt.deadletter.replayed", "lt") == "other"
 
 
 def test_throughput_is_records_per_second_between_samples() -> None:
@@ -15,9 +18,31 @@ def test_throughput_is_records_per_second_between_samples() -> None:
     assert throughput(None, after, "lt") == {"in": 0.0, "out": 0.0, "deadletter": 0.0}
 
 
-def test_agency_health_states() -> None:
-    ends = {"lt.ingress.syt.x": 100, "lt.ingress.tthcc.y": 10, "lt.events.x": 3}
-    rows = {r["agency"]: r for r in agency_health(ends, ["syt"] * 2 + ["tthcc"] * 5, "lt")}
-    assert rows["syt"]["state"] == "ok"
-    assert rows["tthcc"]["state"] == "failing"
-    assert rows["tthcc"]["refused_share"] == 0.5
+def _owners(layout: TopicLayout) -> dict[str, str]:
+    return {layout.ingress(a.code, t): a.code for a in agencies() for t in catalogue()}
+
+
+def test_agency_rows_match_the_reference_table_one_to_one() -> None:
+    """The office's events (topic with a dotted code) and rejections land on one row."""
+    layout = TopicLayout(prefix="lt")
+    office = "000.00.00.H30"
+    ends = {
+        layout.ingress(office, "document.official"): 40,
+        layout.ingress("SYT", "case.epidemic"): 100,
+        layout.ingress("TTHCC", "dossier.lifecycle"): 10,
+        layout.ingress("NOT-AN-AGENCY", "dossier.lifecycle"): 7,
+        "lt.events.x": 3,
+    }
+    refused = [office] * 4 + ["SYT"] * 2 + ["TTHCC (claimed)"] * 5 + ["XYZ (claimed)", None]
+    health = agency_health(ends, refused, _owners(layout), agencies(), "lt")
+
+    assert [r["code"] for r in health.rows] == [a.code for a in agencies()]
+    assert len({r["code"] for r in health.rows}) == len(agencies())
+    rows = {r["code"]: r for r in health.rows}
+    assert rows[office]["name"] == "Ủy ban nhân dân tỉnh Hậu Giang"
+    assert (rows[office]["published"], rows[office]["refused"]) == (40, 4)
+    assert rows["SYT"]["state"] == "ok"
+    assert rows["TTHCC"]["state"] == "failing"
+    assert rows["TTHCC"]["refused_share"] == 0.5
+    assert rows["CDC Hậu Giang"]["state"] == "idle"  # a code with a space survives too
+    assert health.unattributed == {"published": 7, "refused": 2}

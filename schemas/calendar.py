@@ -6,9 +6,13 @@ Days whose status is ``pending_policy`` (e.g. Ngày Văn hóa Việt Nam, not ye
 Labour Code when the data was compiled) count as working days unless the caller says
 otherwise.
 
-Office hours are an assumption of this module, not a sourced fact: 07:00–11:00 and
-13:00–17:00 Asia/Ho_Chi_Minh, the common schedule of southern provinces' one-stop
-desks. Pass other :class:`OfficeHours` where a unit differs.
+Office hours are a setting, not a sourced fact: each province's People's Committee sets
+its own (e.g. Phú Yên 07:30–12:00/13:30–17:00 from 1/11/2021, Thừa Thiên Huế's one-stop
+desks 07:30–11:30/13:00–17:00 from 1/9/2022; see reference/SOURCES.md) and no decision of
+Hậu Giang or Cần Thơ was found. The default, 07:00–11:00 and 13:00–17:00
+Asia/Ho_Chi_Minh, is an assumption; ``LIENTHONG_OFFICE_HOURS`` (:class:`CalendarSettings`)
+sets the real one. Under the Civil Code's counting (the default of ``sla``) office hours
+do not move a due date; they matter only to the office-hours clock and to appointments.
 
 All arithmetic is on *working minutes*: time that passes only inside office hours on
 working days. Pure functions, no I/O beyond the bundled reference file.
@@ -20,6 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lienthong.schemas.reference import Holiday, holidays
 
@@ -50,6 +57,44 @@ class OfficeHours:
 
 def _minutes(moment: time) -> int:
     return moment.hour * 60 + moment.minute
+
+
+def parse_office_hours(text: str) -> OfficeHours:
+    """``"07:00-11:00,13:00-17:00"`` → :class:`OfficeHours` (ordered, not overlapping)."""
+    intervals: list[tuple[time, time]] = []
+    for part in text.split(","):
+        start_text, sep, end_text = part.strip().partition("-")
+        if not sep:
+            raise ValueError(f"{part.strip()!r} is not HH:MM-HH:MM")
+        start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+        if start >= end or (intervals and start < intervals[-1][1]):
+            raise ValueError(f"{part.strip()!r}: intervals must be ordered and not overlap")
+        intervals.append((start, end))
+    return OfficeHours(tuple(intervals))
+
+
+class CalendarSettings(BaseSettings):
+    """The office hours the legal clock runs in (``LIENTHONG_OFFICE_HOURS``)."""
+
+    model_config = SettingsConfigDict(env_prefix="LIENTHONG_", env_file=".env", extra="ignore")
+
+    office_hours: str = Field(
+        default="07:00-11:00,13:00-17:00",
+        description=(
+            "Office hours of the one-stop desks, local time, as HH:MM-HH:MM intervals "
+            "separated by commas. Set by each province's People's Committee; the default "
+            "is an assumption (no Hậu Giang / Cần Thơ decision was found)."
+        ),
+    )
+
+    @field_validator("office_hours")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        parse_office_hours(value)
+        return value
+
+    def hours(self) -> OfficeHours:
+        return parse_office_hours(self.office_hours)
 
 
 class WorkingCalendar:

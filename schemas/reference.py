@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 
@@ -31,15 +32,29 @@ class AdminUnit:
     district_code: str | None
 
 
+class DayUnit(StrEnum):
+    """How a legal period's days are counted (``don_vi_thoi_han`` in procedures.csv)."""
+
+    WORKING = "working"  # "ngày làm việc": only the public sector's working days
+    CALENDAR = "calendar"  # "ngày": every day (Civil Code arts. 144-148)
+
+
 @dataclass(frozen=True)
 class Procedure:
-    """An administrative procedure (thủ tục hành chính) and its legal processing time."""
+    """An administrative procedure (thủ tục hành chính) and its legal processing time.
+
+    ``days`` is counted in ``day_unit`` (each row names the source of its unit);
+    ``cutoff`` is the hour after which a receipt counts as the next working day's, only
+    where a source sets one for the procedure (``can_cu_gio_cat``), else ``None``.
+    """
 
     code: str | None  # MaTTHC, the national procedure code (None where no source gave it)
     name: str
     field: str  # lĩnh vực
     level: str  # cấp thực hiện
-    working_days: Decimal  # 0 means "the same day"
+    days: Decimal  # 0 means "the same day"
+    day_unit: DayUnit = DayUnit.WORKING
+    cutoff: time | None = None
 
 
 @dataclass(frozen=True)
@@ -74,14 +89,16 @@ def communes_2024() -> tuple[AdminUnit, ...]:
 
 @cache
 def procedures() -> tuple[Procedure, ...]:
-    """Common procedures with their legal processing times in working days."""
+    """Common procedures with their legal processing times, units and cut-offs."""
     return tuple(
         Procedure(
             code=r["ma_tthc"] or None,
             name=r["ten_thu_tuc"],
             field=r["linh_vuc"],
             level=r["cap_thuc_hien"],
-            working_days=Decimal(r["thoi_han_ngay_lam_viec"] or "0"),
+            days=Decimal(r["thoi_han_so_ngay"] or "0"),
+            day_unit=DayUnit(r["don_vi_thoi_han"]),
+            cutoff=time.fromisoformat(r["gio_cat_nhan"]) if r["gio_cat_nhan"] else None,
         )
         for r in _rows("procedures.csv")
     )

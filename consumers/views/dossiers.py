@@ -15,14 +15,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from lienthong.schemas.calendar import VN_TZ, WorkingCalendar
-from lienthong.schemas.reference import procedures
+from lienthong.schemas.calendar import VN_TZ, CalendarSettings, WorkingCalendar
+from lienthong.schemas.reference import DayUnit, procedures
 from lienthong.schemas.rules.dossier_codes import STATUSES, StatusCode
-from lienthong.schemas.sla import SlaClock, classify, due_at
+from lienthong.schemas.sla import Period, SlaClock, classify, start
 
 DossierState = dict[str, Any]
 APPLIED_IDS = 64
@@ -68,14 +67,14 @@ def remember(state: dict[str, Any], event_id: str) -> None:
 
 @cache
 def calendar() -> WorkingCalendar:
-    """The public-sector calendar from the reference holidays (make-up Saturdays too)."""
-    return WorkingCalendar()
+    """The public-sector calendar: reference holidays, ``LIENTHONG_OFFICE_HOURS``."""
+    return WorkingCalendar(office_hours=CalendarSettings().hours())
 
 
 @cache
-def working_days() -> dict[str, Decimal]:
-    """Legal processing time by MaTTHC, from reference/procedures.csv."""
-    return {p.code: p.working_days for p in procedures() if p.code}
+def periods() -> dict[str, Period]:
+    """Legal processing period by MaTTHC (days, unit, cut-off), from procedures.csv."""
+    return {p.code: Period.of(p) for p in procedures() if p.code}
 
 
 def _empty(ma_ho_so: str) -> DossierState:
@@ -97,15 +96,20 @@ def is_open(state: Mapping[str, Any]) -> bool:
 def _clock(sla: Mapping[str, Any]) -> SlaClock | None:
     if sla["due"] is None:
         return None
-    paused = sla["paused_since"]
+    paused, started, unit = sla["paused_since"], sla.get("started"), sla.get("unit")
     return SlaClock(
-        due=from_ms(sla["due"]), paused_since=None if paused is None else from_ms(paused)
+        due=from_ms(sla["due"]),
+        paused_since=None if paused is None else from_ms(paused),
+        started=None if started is None else from_ms(started),
+        unit=None if unit is None else DayUnit(unit),
     )
 
 
 def _store_clock(sla: dict[str, Any], clock: SlaClock) -> None:
     sla["due"] = ms(clock.due)
     sla["paused_since"] = ms(clock.paused_since)
+    sla["started"] = ms(clock.started)
+    sla["unit"] = None if clock.unit is None else clock.unit.value
 
 
 def _start_clock(state: DossierState) -> None:
@@ -114,9 +118,9 @@ def _start_clock(state: DossierState) -> None:
     received = state.get("received_at")
     if sla["due"] is not None or received is None:
         return
-    days = working_days().get(state.get("procedure") or "")
-    if days is not None:
-        sla["due"] = ms(due_at(from_ms(received), days, calendar()))
+    period = periods().get(state.get("procedure") or "")
+    if period is not None:
+        _store_clock(sla, start(from_ms(received), period, calendar()))
     elif state.get("appointment_at") is not None:
         # A procedure outside the reference: trust the appointment the desk gave.
         sla["due"] = state["appointment_at"]

@@ -19,7 +19,7 @@ def test_units_match_the_sourced_counts() -> None:
 def test_procedures_have_legal_times_and_national_codes() -> None:
     by_code = {p.code: p for p in procedures() if p.code}
     assert by_code["1.001193"].name == "Đăng ký khai sinh"
-    assert by_code["1.004222"].working_days == 7
+    assert by_code["1.004222"].days == 7
 
 
 def test_holidays_include_tet_2025() -> None:

@@ -18,7 +18,7 @@ from lienthong.schemas.rules.dates import EVENTS_AHEAD, EVENTS_SINCE, LEGAL_DATE
 from lienthong.schemas.sla import SlaClock, classify, due_at
 
 CALENDAR = WorkingCalendar()
-_LONGEST = max(p.working_days for p in procedures())
+_LONGEST = max(p.days for p in procedures())
 _FIRST, _END = LEGAL_DATES
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 from lienthong.schemas.calendar import VN_TZ, WorkingCalendar
 from lienthong.schemas.models import (
@@ -25,7 +24,7 @@ from lienthong.schemas.models import (
     QuarantineZoneAction,
 )
 from lienthong.schemas.reference import communes_2024, procedures
-from lienthong.schemas.sla import SlaClock, classify, due_at
+from lienthong.schemas.sla import Period, SlaClock, classify, start
 
 from ..day import DAY, realistic_day
 
@@ -84,14 +83,12 @@ def _tick(
     first_received: dict[str, DossierLifecycle],
     clocks: dict[str, SlaClock],
     outcomes: dict[str, str],
-    days: dict[str, Decimal],
+    periods: dict[str, Period],
 ) -> None:
     received = first_received.get(e.MaHoSo)
     if received is None or received.NgayTiepNhan is None:
         return
-    clock = clocks.get(e.MaHoSo) or SlaClock(
-        due=due_at(received.NgayTiepNhan, days[e.MaTTHC or ""], CALENDAR)
-    )
+    clock = clocks.get(e.MaHoSo) or start(received.NgayTiepNhan, periods[e.MaTTHC or ""], CALENDAR)
     if e.TrangThaiHoSo == 10 and e.NgayTra is not None:
         clock = clock.resume(e.NgayTra, CALENDAR)
         outcomes[e.MaHoSo] = classify(e.NgayTra, clock.due).value
@@ -101,7 +98,7 @@ def _tick(
 
 
 def expected(events: list[EventModel]) -> Expected:
-    days = {p.code: p.working_days for p in procedures() if p.code}
+    periods = {p.code: Period.of(p) for p in procedures() if p.code}
     last: dict[str, DossierLifecycle] = {}
     first_received: dict[str, DossierLifecycle] = {}
     clocks: dict[str, SlaClock] = {}
@@ -115,7 +112,7 @@ def expected(events: list[EventModel]) -> Expected:
     for e in events:
         if isinstance(e, DossierLifecycle):
             last[e.MaHoSo] = e
-            _tick(e, first_received, clocks, outcomes, days)
+            _tick(e, first_received, clocks, outcomes, periods)
             if e.NgayTiepNhan is not None:
                 first_received.setdefault(e.MaHoSo, e)
         elif isinstance(e, DossierProgress):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -76,24 +76,34 @@ def due_local(state: dict[str, Any]) -> datetime:
     return datetime.fromtimestamp(state["sla"]["due"] / 1000, UTC).astimezone(VN_TZ)
 
 
+def end_of(y: int, mo: int, d: int) -> datetime:
+    """24:00 of that day, where a period in days ends (Civil Code art. 148(4))."""
+    return vn(y, mo, d) + timedelta(days=1)
+
+
 def test_due_counts_working_days_across_tet() -> None:
-    # Thu 12/2/2026; the public sector is off Sat 14 – Sun 22 (Tết Bính Ngọ).
+    # Thu 12/2/2026, 5 working days; off Sat 14 – Sun 22 (Tết Bính Ngọ): Fri 13 = 1,
+    # Mon 23 = 2, Tue 24 = 3, Wed 25 = 4, Thu 26 = 5 → 24:00 Thu 26/2.
     state = run(lifecycle(2, vn(2026, 2, 12, 9)))
-    assert due_local(state) == vn(2026, 2, 26, 9)
+    assert due_local(state) == end_of(2026, 2, 26)
 
 
 def test_makeup_saturday_is_a_working_day() -> None:
-    # Sat 10/1/2026 is worked (make-up for Fri 2/1): due Thu 15 instead of Fri 16.
+    # Fri 9/1/2026: Sat 10/1 is worked (make-up for Fri 2/1) = 1, Mon 12 … Thu 15 = 5
+    # → 24:00 Thu 15 instead of Fri 16.
     state = run(lifecycle(2, vn(2026, 1, 9, 9)))
-    assert due_local(state) == vn(2026, 1, 15, 9)
+    assert due_local(state) == end_of(2026, 1, 15)
 
 
-def test_received_after_cutoff_starts_next_working_day() -> None:
-    late = run(lifecycle(2, vn(2026, 3, 2, 16)))  # Mon 16:00, after the 15:00 cut-off
+def test_no_cutoff_where_none_is_sourced() -> None:
+    # Đăng ký lại khai sinh has no sourced cut-off: Mon 2/3/2026 at 14:00 or 16:00, the
+    # day of receipt is Mon; Tue 3 = 1 … Mon 9 = 5 → 24:00 Mon 9/3. Received Tue 3/3
+    # 07:00 instead: Wed 4 = 1 … Tue 10 = 5 → 24:00 Tue 10/3.
+    assert due_local(run(lifecycle(2, vn(2026, 3, 2, 16)))) == end_of(2026, 3, 9)
+    assert due_local(run(lifecycle(2, vn(2026, 3, 2, 14)))) == end_of(2026, 3, 9)
     opens = calendar().hours.opens
     next_morning = run(lifecycle(2, vn(2026, 3, 3, opens.hour, opens.minute)))
-    assert due_local(late) == due_local(next_morning)
-    assert due_local(run(lifecycle(2, vn(2026, 3, 2, 14)))) < due_local(late)
+    assert due_local(next_morning) == end_of(2026, 3, 10)
 
 
 def test_supplement_request_pauses_the_clock() -> None:
@@ -115,16 +125,18 @@ def test_supplement_request_pauses_the_clock() -> None:
         lifecycle(4, vn(2026, 3, 5, 9), NgayTiepNhan=vn(2026, 3, 2, 9)),
     )
     assert resumed is not None
-    assert due_local(resumed) == vn(2026, 3, 11, 9)  # two working days later than Mon 9
+    # Due 24:00 Mon 9/3; paused Tue 3 → resumed Thu 5: Wed 4 and Thu 5 lost (2 working
+    # days) → Tue 10, Wed 11 → 24:00 Wed 11/3.
+    assert due_local(resumed) == end_of(2026, 3, 11)
     assert resumed["sla"]["paused_since"] is None
 
 
 @pytest.mark.parametrize(
     ("returned", "outcome"),
     [
-        (vn(2026, 3, 5, 10), "early"),
-        (vn(2026, 3, 9, 8), "on_time"),
-        (vn(2026, 3, 9, 10), "overdue"),
+        (vn(2026, 3, 5, 10), "early"),  # before Mon 9/3, the due day
+        (vn(2026, 3, 9, 16), "on_time"),  # on the due day, before 24:00
+        (vn(2026, 3, 10, 8), "overdue"),  # after 24:00 Mon 9/3
     ],
 )
 def test_outcome_when_the_result_is_returned(returned: datetime, outcome: str) -> None:
@@ -173,9 +185,9 @@ def test_progress_before_lifecycle_keeps_steps_in_time_order() -> None:
 
 
 def test_overdue_is_announced_once() -> None:
-    state = run(lifecycle(2, vn(2026, 3, 2, 9)))
-    assert not becomes_overdue(state, ms(vn(2026, 3, 9, 8)) or 0)
-    later = ms(vn(2026, 3, 9, 10)) or 0
+    state = run(lifecycle(2, vn(2026, 3, 2, 9)))  # due 24:00 Mon 9/3
+    assert not becomes_overdue(state, ms(vn(2026, 3, 9, 23, 59)) or 0)
+    later = ms(vn(2026, 3, 10, 0, 1)) or 0
     assert becomes_overdue(state, later)
     event = overdue_event(state, later)
     assert overdue_event(state, later + 5000)["event_id"] == event["event_id"]

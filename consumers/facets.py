@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from functools import cache
 from types import MappingProxyType
 
 from lienthong.schemas import headers as h
+from lienthong.schemas.calendar import VN_TZ
 from lienthong.schemas.models import (
     DossierLifecycle,
     DossierProgress,
@@ -38,6 +39,7 @@ from lienthong.schemas.models import (
 )
 from lienthong.schemas.reference import units_2024
 from lienthong.schemas.rules.transitions import transition_problem
+from lienthong.schemas.units import current_unit
 
 TransitionCheck = Callable[[str | None, str], str | None]
 """(last known status or None, new status) → why that is illegal, or None."""
@@ -112,6 +114,7 @@ class Facets:
     key: str
     status: str | None = None
     units: tuple[str, ...] = ()
+    current_units: tuple[str, ...] = ()  # the units today (2025 reorganization applied)
     districts: tuple[str, ...] = ()
     recipients: tuple[str, ...] = ()
     confidentiality: str | None = None
@@ -126,10 +129,32 @@ class Facets:
             (h.OCCURRED_AT, str(self.occurred_at_ms)),
             (h.STATUS, self.status),
             (h.UNIT, ",".join(self.units) or None),
+            (h.UNIT_CURRENT, ",".join(self.current_units) or None),
             (h.DISTRICT, ",".join(self.districts) or None),
             (h.RECIPIENTS, ",".join(self.recipients) or None),
             (h.CONFIDENTIALITY, self.confidentiality),
         ]
+
+
+UNIT_FIELDS: Mapping[type[EventModel], str] = MappingProxyType(
+    {
+        DossierLifecycle: "MaDonViHanhChinh",
+        EpidemicCaseReport: "ward_code",
+        QuarantineZone: "ward_codes",
+        FeedbackCase: "ward_code",
+    }
+)
+"""The field holding an event type's administrative unit codes (what :func:`_units` reads)."""
+
+
+def legal_day(event: EventModel) -> date:
+    """The local day whose units an event's codes name: a dossier's receipt, else when
+    the event happened (a later event of a dossier received before 1 July 2025 carries
+    NgayTiepNhan to keep its old unit code)."""
+    moment = event.envelope.occurred_at
+    if isinstance(event, DossierLifecycle) and event.NgayTiepNhan is not None:
+        moment = event.NgayTiepNhan
+    return moment.astimezone(VN_TZ).date()
 
 
 def _units(event: EventModel) -> tuple[str, ...]:
@@ -173,6 +198,7 @@ def facets_of(event: EventModel) -> Facets:
         key=event.key(),
         status=status_of(event),
         units=units,
+        current_units=tuple(dict.fromkeys(current_unit(u, legal_day(event)) for u in units)),
         districts=districts,
         recipients=recipients,
         confidentiality=confidentiality,

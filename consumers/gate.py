@@ -36,7 +36,14 @@ from pydantic import ValidationError
 
 from lienthong.connectors.topics import TopicLayout
 from lienthong.consumers.dedup import DedupPolicy, EntityState
-from lienthong.consumers.facets import STATUS_TRACKS, Facets, facets_of, transition_problem_for
+from lienthong.consumers.facets import (
+    STATUS_TRACKS,
+    UNIT_FIELDS,
+    Facets,
+    facets_of,
+    legal_day,
+    transition_problem_for,
+)
 from lienthong.consumers.ownership import NotOwner, judge_ownership
 from lienthong.schemas import deadletter as dl
 from lienthong.schemas import headers as h
@@ -46,6 +53,7 @@ from lienthong.schemas.errors import CodecError, RegistryError, UnknownSchemaId
 from lienthong.schemas.event_decoder import EventDecoder, not_in_catalogue
 from lienthong.schemas.framing import HEADER_SIZE, read_header
 from lienthong.schemas.models import EventModel, violations
+from lienthong.schemas.units import RetiredUnit, resolve_unit
 
 # An unknown schema id costs a registry round trip; poison records repeat it, so the
 # answer is remembered briefly (a schema registered meanwhile is seen after this).
@@ -219,11 +227,9 @@ class Gate:
         ownership = judge_ownership(event, state.owners)
         if isinstance(ownership, NotOwner):
             return refuse(dl.NOT_OWNER, ownership.message, "envelope.source_agency", "ownership")
-        previous = state.status(facets.event_type)
-        problem = transition_problem_for(facets.event_type, previous, facets.status)
+        problem = _content_problem(event, facets, state.status(facets.event_type))
         if problem is not None:
-            track = STATUS_TRACKS[facets.event_type]
-            return refuse(dl.ILLEGAL_TRANSITION, problem, track.field, "status_transition")
+            return refuse(*problem)
         now = self._clock()
         tracked = STATUS_TRACKS.get(facets.event_type)
         new_state = state.passed(
@@ -301,6 +307,25 @@ class Gate:
             exception_type=exception_type,
         )
         return Refused(letter)
+
+
+def _content_problem(
+    event: EventModel, facets: Facets, previous: str | None
+) -> tuple[str, str, str, str] | None:
+    """(reason, message, field, rule) if the status may not follow ``previous`` or a unit
+    code is retired on the event's legal day; else None."""
+    problem = transition_problem_for(facets.event_type, previous, facets.status)
+    if problem is not None:
+        track = STATUS_TRACKS[facets.event_type]
+        return dl.ILLEGAL_TRANSITION, problem, track.field, "status_transition"
+    if not facets.units:
+        return None
+    day = legal_day(event)
+    for code in facets.units:
+        found = resolve_unit(code, day)
+        if isinstance(found, RetiredUnit):
+            return dl.RETIRED_UNIT, found.message, UNIT_FIELDS[type(event)], "unit_valid_on_date"
+    return None
 
 
 def _instant(epoch_ms: int) -> datetime:

@@ -78,6 +78,7 @@ REJECTED_BY_RECEIVER = "rejected_by_receiver"
 SINK_REJECTED = "sink_rejected"
 PORTAL_REJECTED = "portal_rejected"
 UNMAPPED_STATUS = "unmapped_status"
+RETIRED_UNIT = "retired_unit"
 
 REASONS: Mapping[str, str] = {
     BAD_MAGIC_BYTE: "the value does not start with the wire format's magic byte 0",
@@ -102,6 +103,7 @@ REASONS: Mapping[str, str] = {
     SINK_REJECTED: "PostgreSQL refused the row",
     PORTAL_REJECTED: "the national portal never acknowledged the payload",
     UNMAPPED_STATUS: "a dossier status has no national code in the mapping table",
+    RETIRED_UNIT: "a unit code retired on 1 July 2025 names a later event (message: successor)",
 }
 """Every reason code a dead letter may carry → what it means (see the module docstring)."""
 

@@ -25,6 +25,8 @@ TRACE_ID = "lt.trace_id"
 # Written by the gate only.
 OCCURRED_AT = "lt.occurred_at"
 UNIT = "lt.unit"
+# The units today (the 2025 reorganization applied to lt.unit on the event's legal date).
+UNIT_CURRENT = "lt.unit_current"
 DISTRICT = "lt.district"
 STATUS = "lt.status"
 RECIPIENTS = "lt.recipients"
@@ -65,6 +67,7 @@ FACET_HEADERS: Mapping[str, str] = {
     "trace_id": TRACE_ID,
     "occurred_at": OCCURRED_AT,
     "unit": UNIT,
+    "unit_current": UNIT_CURRENT,
     "district": DISTRICT,
     "status": STATUS,
     "recipients": RECIPIENTS,
@@ -72,7 +75,7 @@ FACET_HEADERS: Mapping[str, str] = {
 }
 """Facet name (as routing rules say it) → the trusted header carrying it."""
 
-MULTI_VALUED = frozenset({"unit", "district", "recipients"})
+MULTI_VALUED = frozenset({"unit", "unit_current", "district", "recipients"})
 """Facets whose header holds several values, comma-separated."""
 
 

@@ -22,6 +22,7 @@ from lienthong.schemas.calendar import VN_TZ, CalendarSettings, WorkingCalendar
 from lienthong.schemas.reference import DayUnit, procedures
 from lienthong.schemas.rules.dossier_codes import STATUSES, StatusCode
 from lienthong.schemas.sla import Period, SlaClock, classify, start
+from lienthong.schemas.units import current_unit
 
 DossierState = dict[str, Any]
 APPLIED_IDS = 64
@@ -141,6 +142,16 @@ def _advance_clock(state: DossierState, status: int, at_ms: int) -> None:
     _store_clock(sla, clock.on_status(status, from_ms(at_ms), cal))
 
 
+def _current_unit(state: DossierState, at_ms: int) -> str | None:
+    """The unit today of the dossier's unit code, on its receipt day (else the event's):
+    the same mapping the gate writes in ``lt.unit_current``, so a replay gives the same."""
+    original = state.get("unit_code_original")
+    if not original:
+        return None
+    day = from_ms(state.get("received_at") or at_ms).astimezone(VN_TZ).date()
+    return current_unit(original, day)
+
+
 def apply_lifecycle(state: DossierState | None, record: Mapping[str, Any]) -> DossierState | None:
     """The dossier after a ``dossier.lifecycle`` record (None: already applied)."""
     envelope = record["envelope"]
@@ -162,7 +173,7 @@ def apply_lifecycle(state: DossierState | None, record: Mapping[str, Any]) -> Do
         phone=record.get("SoDienThoai"),
         summary=record.get("TrichYeuHoSo"),
         unit_name=record.get("DonViXuLy"),
-        unit_code=record.get("MaDonViHanhChinh"),
+        unit_code_original=record.get("MaDonViHanhChinh"),
         agency=envelope["source_agency"],
         updated_at=at,
     )
@@ -176,6 +187,7 @@ def apply_lifecycle(state: DossierState | None, record: Mapping[str, Any]) -> Do
         if value is not None:
             new[key] = value
         new.setdefault(key, None)
+    new["unit_code"] = _current_unit(new, at)
     if record.get("NoiDungBoSung") is not None:
         new["supplement"] = {
             "content": record["NoiDungBoSung"],

@@ -15,8 +15,15 @@ from typing import Any
 from lienthong.consumers.views.dossiers import is_overdue_now, local_day
 
 Row = dict[str, Any]
-STAT_DIMENSIONS = ("agency", "procedure", "unit", "status", "day")
-_DIMENSION_FIELD = {"agency": "agency", "procedure": "procedure", "unit": "unit_code"}
+# "unit" is the unit today (the 2025 reorganization applied); "unit_historical" the code
+# the event carried.
+STAT_DIMENSIONS = ("agency", "procedure", "unit", "unit_historical", "status", "day")
+_DIMENSION_FIELD = {
+    "agency": "agency",
+    "procedure": "procedure",
+    "unit": "unit_code",
+    "unit_historical": "unit_code_original",
+}
 
 
 def mask_id(value: str | None) -> str | None:

@@ -25,7 +25,12 @@ from typing import Any
 from lienthong.consumers.views.dossiers import is_open, local_day
 from lienthong.consumers.views.query import STAT_DIMENSIONS, Row, overdue_list
 
-_FIELDS = {"agency": "agency", "procedure": "procedure", "unit": "unit_code"}
+_FIELDS = {
+    "agency": "agency",
+    "procedure": "procedure",
+    "unit": "unit_code",
+    "unit_historical": "unit_code_original",
+}
 _DAY = STAT_DIMENSIONS.index("day")
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lienthong.schemas.calendar import VN_TZ
 from lienthong.schemas.models import (
     Attachment,
     Confidentiality,
@@ -31,7 +32,8 @@ from lienthong.schemas.models import (
     FeedbackStage,
     OfficialDocument,
 )
-from lienthong.schemas.reference import communes_2024, procedures
+from lienthong.schemas.reference import procedures
+from lienthong.schemas.units import UnitVersion, communes_on
 
 DOSSIER_AGENCY = "TTHCC"
 CASE_AGENCIES = ("CDC Hậu Giang", "SYT")
@@ -52,6 +54,11 @@ class Day:
         self.events.append(event)
 
 
+def _communes(start: datetime) -> tuple[UnitVersion, ...]:
+    """The communes whose codes are valid on the simulated day (old before 1 July 2025)."""
+    return communes_on(start.astimezone(VN_TZ).date())
+
+
 def _envelope_time(start: datetime, n: int) -> datetime:
     return start + timedelta(seconds=37 * n)
 
@@ -59,7 +66,7 @@ def _envelope_time(start: datetime, n: int) -> datetime:
 def dossier_events(rng: random.Random, count: int, start: datetime = DAY) -> Iterator[EventModel]:
     """Dossiers following legal paths, each with a progress step now and then."""
     coded = [p for p in procedures() if p.code]
-    communes = communes_2024()
+    communes = _communes(start)
     for n in range(count):
         procedure, unit = rng.choice(coded), rng.choice(communes)
         number = f"{unit.code}-{start:%y%m%d%H%M%S}-{n:04d}"
@@ -97,7 +104,7 @@ def dossier_events(rng: random.Random, count: int, start: datetime = DAY) -> Ite
 
 def case_events(rng: random.Random, count: int, start: datetime = DAY) -> Iterator[EventModel]:
     """Dengue case reports from CDC and Sở Y tế across the communes."""
-    communes = communes_2024()
+    communes = _communes(start)
     for n in range(count):
         agency = CASE_AGENCIES[n % 2]
         yield EpidemicCaseReport(
@@ -113,7 +120,7 @@ def case_events(rng: random.Random, count: int, start: datetime = DAY) -> Iterat
 
 def feedback_events(rng: random.Random, count: int, start: datetime = DAY) -> Iterator[EventModel]:
     """Citizen feedback cases, received then assigned."""
-    communes = communes_2024()
+    communes = _communes(start)
     for n in range(count):
         at = _envelope_time(start, n)
         common: dict[str, Any] = {

@@ -125,9 +125,11 @@ def test_a_pause_moves_the_due_date_by_the_days_with_the_applicant() -> None:
     # Thu 4/12 + 4 working days = Fri 5, Mon 8, Tue 9, Wed 10 → 24:00 Wed 10/12.
     clock = start(vn(2025, 12, 1, 9), 3, CAL)
     paused = clock.on_status(5, vn(2025, 12, 2, 9), CAL)
-    assert paused.paused and not paused.is_overdue(vn(2025, 12, 9, 9))
+    assert paused.paused
+    assert not paused.is_overdue(vn(2025, 12, 9, 9))
     resumed = paused.on_status(4, vn(2025, 12, 8, 9), CAL)
-    assert resumed.due == end_of(2025, 12, 10) and not resumed.paused
+    assert resumed.due == end_of(2025, 12, 10)
+    assert not resumed.paused
 
 
 def test_a_pause_resumed_the_same_day_loses_nothing() -> None:
@@ -246,4 +248,5 @@ def test_every_procedure_has_a_unit_and_cutoffs_only_where_sourced() -> None:
     assert with_cutoff == {"2.000815", "2.000884"}  # Decree 23/2015/NĐ-CP art. 7
     assert BY_CODE["2.001019"].cutoff is None  # contracts: art. 7 excepts art. 37
     calendar_rows = {p.name for p in procedures() if p.day_unit is DayUnit.CALENDAR}
-    assert len(calendar_rows) == 4 and "Đăng ký kết hôn có yếu tố nước ngoài" in calendar_rows
+    assert len(calendar_rows) == 4
+    assert "Đăng ký kết hôn có yếu tố nước ngoài" in calendar_rows

@@ -17,6 +17,8 @@ unknown_event_type     gate, sinks   the record's Avro type is not in the catalo
 invalid_event          gate,         a contract rule is broken; ``rule`` and ``field``
                        sources       say which
 illegal_transition     gate          the status may not follow the entity's last status
+retired_unit           gate          a unit code retired on 1 July 2025 names an event
+                                     dated from then; the message names its successor
 duplicate_event        gate          an event with this event_id already passed the gate
 not_owner              gate          the entity belongs to other agencies; this agency
                                      may not change it

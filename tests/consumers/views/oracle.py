@@ -25,6 +25,7 @@ from lienthong.schemas.models import (
 )
 from lienthong.schemas.reference import communes_2024, procedures
 from lienthong.schemas.sla import Period, SlaClock, classify, start
+from lienthong.schemas.units import current_unit
 
 from ..day import DAY, realistic_day
 
@@ -68,6 +69,7 @@ class Expected:
     agency: Counter[str] = field(default_factory=Counter)
     procedure: Counter[str] = field(default_factory=Counter)
     unit: Counter[str] = field(default_factory=Counter)
+    unit_historical: Counter[str] = field(default_factory=Counter)
     day: Counter[str] = field(default_factory=Counter)
     outcome: Counter[str] = field(default_factory=Counter)
     overdue: set[str] = field(default_factory=set)
@@ -95,6 +97,14 @@ def _tick(
     else:
         clock = clock.on_status(e.TrangThaiHoSo, e.envelope.occurred_at, CALENDAR)
     clocks[e.MaHoSo] = clock
+
+
+def _unit_today(last: DossierLifecycle, received: DossierLifecycle | None) -> str:
+    """The dossier's unit today: its code mapped on its receipt day (units.current_unit)."""
+    if not last.MaDonViHanhChinh:
+        return "unknown"
+    moment = last.NgayTiepNhan or (received and received.NgayTiepNhan) or last.envelope.occurred_at
+    return current_unit(last.MaDonViHanhChinh, moment.astimezone(VN_TZ).date())
 
 
 def expected(events: list[EventModel]) -> Expected:
@@ -131,8 +141,9 @@ def expected(events: list[EventModel]) -> Expected:
     for number, d in last.items():
         out.agency[d.envelope.source_agency] += 1
         out.procedure[d.MaTTHC or "unknown"] += 1
-        out.unit[d.MaDonViHanhChinh or "unknown"] += 1
         received = first_received.get(number)
+        out.unit_historical[d.MaDonViHanhChinh or "unknown"] += 1
+        out.unit[_unit_today(d, received)] += 1
         day = (
             received.NgayTiepNhan.astimezone(VN_TZ).date().isoformat()
             if received and received.NgayTiepNhan

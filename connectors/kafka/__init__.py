@@ -11,6 +11,8 @@
   topics and how they are made is :mod:`lienthong.connectors.topics` (the layout); the
   topic manager compares them with the cluster (:func:`plan_topics`) and creates what
   lacks without ever altering a topic (:func:`apply_topics`).
+- Consumer groups' offsets (``lienthong offsets``): :func:`read_group`, a pure
+  :func:`plan_moves`, :func:`offsets_at` a time, :func:`commit_moves` only while idle.
 - Placing records ourselves: Kafka's murmur2 partitioner (:func:`partition_for`), the
   aiokafka :class:`BatchPacker`, and aiokafka's lz4 at the fast level
   (:func:`use_fast_lz4`).
@@ -27,6 +29,15 @@ from lienthong.connectors.kafka._admin import (
     ensure_topics,
 )
 from lienthong.connectors.kafka._batches import BatchPacker, Slot
+from lienthong.connectors.kafka._groups import (
+    GroupActive,
+    GroupPosition,
+    Move,
+    commit_moves,
+    offsets_at,
+    plan_moves,
+    read_group,
+)
 from lienthong.connectors.kafka._lz4 import FAST_LEVEL, fast_lz4, use_fast_lz4
 from lienthong.connectors.kafka._manager import (
     Existing,
@@ -51,7 +62,10 @@ __all__ = [
     "LINGER_MS",
     "BatchPacker",
     "Existing",
+    "GroupActive",
+    "GroupPosition",
     "KafkaSettings",
+    "Move",
     "SaslMechanism",
     "SecurityProtocol",
     "Slot",
@@ -62,6 +76,7 @@ __all__ = [
     "admin",
     "aiokafka_producer",
     "apply_topics",
+    "commit_moves",
     "compare",
     "describe",
     "ensure_for_producer",
@@ -71,7 +86,10 @@ __all__ = [
     "key_hash",
     "librdkafka_producer",
     "murmur2",
+    "offsets_at",
     "partition_for",
+    "plan_moves",
     "plan_topics",
+    "read_group",
     "use_fast_lz4",
 ]

@@ -18,6 +18,7 @@ from lienthong.cli._console import console
 from lienthong.cli._demo import demo
 from lienthong.cli._dlq import dlq_app
 from lienthong.cli._gateway import gateway
+from lienthong.cli._offsets import offsets_app
 from lienthong.cli._provision import explain_command, provision_command
 from lienthong.cli._publish import publish
 from lienthong.cli._registry import registry
@@ -46,6 +47,7 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(routes_app, name="routes")
 app.add_typer(audit_app, name="audit")
 app.add_typer(topics_app, name="topics")
+app.add_typer(offsets_app, name="offsets")
 
 
 def main() -> None:

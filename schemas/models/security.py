@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     REPLAY = "REPLAY"
     PROVISION = "PROVISION"
     LOGIN = "LOGIN"
+    OFFSETS_RESET = "OFFSETS_RESET"
 
 
 class AuditOutcome(StrEnum):

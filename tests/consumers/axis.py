@@ -50,6 +50,7 @@ class Raw:
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...] = ()
     partition: int | None = None
+    timestamp_ms: int | None = None  # the record's time (None: the producer's clock)
 
 
 @dataclass
@@ -114,6 +115,7 @@ async def _publish(kafka: KafkaSettings, records: Sequence[Raw], pause_s: float 
                     key=rec.key,
                     headers=list(rec.headers),
                     partition=rec.partition,
+                    timestamp_ms=rec.timestamp_ms,
                 )
             )
             stamps.append(time.time_ns() // 1_000_000)

@@ -2,6 +2,7 @@
 
 GET  /                         the page (no build step: plain HTML, CSS and JS)
 GET  /api/overview             throughput, lag, dead letters by reason, agency health
+GET  /api/series               the last hour of those figures, one point per refresh
 GET  /api/deadletters?reason=  the letters of one reason (drill-down)
 POST /api/deadletters/replay   {"reason": ...}: replay them to the gate (once each)
 GET  /api/ioc                  dossiers by status, overdue, cases by ward (views API)
@@ -151,6 +152,9 @@ def create_app(
     async def index(request: Request) -> Response:
         return HTMLResponse(page.read_text("utf-8"))
 
+    async def series(request: Request) -> Response:
+        return JSONResponse(collector.series.as_json())
+
     async def overview(request: Request) -> Response:
         snap = collector.snapshot
         reasons = Counter(item.letter.reason for item in snap.deadletters)
@@ -225,6 +229,7 @@ def create_app(
         routes=[
             Route("/", index),
             Route("/api/overview", overview),
+            Route("/api/series", series),
             Route("/api/deadletters", deadletters),
             Route("/api/deadletters/replay", replay_reason, methods=["POST"]),
             Route("/api/ioc", ioc),

@@ -17,6 +17,7 @@ from kafka.errors import KafkaError
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.console._overview import OffsetSample, agency_health, throughput
+from lienthong.console._series import SeriesStore, snapshot_values
 from lienthong.consumers.dlq import letters
 from lienthong.monitoring.lag import LagExporter
 from lienthong.monitoring.metrics import AxisMetrics
@@ -62,6 +63,7 @@ class Collector:
             for event_type in catalogue()
         }
         self.snapshot = Snapshot()
+        self.series = SeriesStore()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="console-collector", daemon=True)
 
@@ -76,7 +78,9 @@ class Collector:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.snapshot = self.collect()
+                self.snapshot = snap = self.collect()
+                reasons = (x.letter.reason for x in snap.deadletters)
+                self.series.add(snap.at, snapshot_values(snap.throughput, reasons, snap.lag))
             except KafkaError:
                 self.snapshot = Snapshot(at=time.time(), broker_up=False)
             self._stop.wait(self.interval_s)

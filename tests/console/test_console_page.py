@@ -127,7 +127,23 @@ def test_console_shows_throughput_and_our_dead_letters(
         time.sleep(0.3)
     assert overview["deadletter_total"] >= 2, overview
 
+    # The console keeps the last hour itself: a few refreshes make a non-zero "in" series.
+    deadline = time.monotonic() + 30
+    series: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        series = api.get("/api/series").json()["series"]
+        if sum(1 for _, v in series.get("in", []) if v > 0) >= 2:
+            break
+        time.sleep(0.5)
+    assert any(v > 0 for _, v in series["in"]), series
+    assert any(name.startswith("reason:") for name in series), series
+
     dom = _chromium(console_url, "--dump-dom", profile=tmp_path / "profile")
+    # The charts are drawn: a line for "in" with several points, and one per reason.
+    line = re.search(r'<polyline data-series="in"[^>]* points="([^"]+)"', dom)
+    assert line is not None, dom
+    assert len(line.group(1).split()) >= 2
+    assert 'data-series="reason:truncated_payload"' in dom
     rate_in = re.search(r'id="rate-in">([^<]+)<', dom)
     assert rate_in is not None
     assert rate_in.group(1) not in ("–", "0")

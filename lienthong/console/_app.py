@@ -146,7 +146,13 @@ def create_app(
         if settings.views_username and settings.views_password
         else None
     )
-    collector = Collector(kafka, layout, metrics, settings.refresh_s)
+    collector = Collector(
+        kafka,
+        layout,
+        metrics,
+        settings.refresh_s,
+        worker_metrics_url=f"{settings.views_url.rstrip('/')}/metrics",
+    )
     page = resources.files("lienthong.console").joinpath("static", "index.html")
 
     async def index(request: Request) -> Response:

@@ -11,13 +11,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from lienthong.connectors.kafka import KafkaSettings
 from lienthong.connectors.topics import TopicLayout
 from lienthong.console._overview import OffsetSample, agency_health, throughput
-from lienthong.console._series import SeriesStore, snapshot_values
+from lienthong.console._series import Buckets, SeriesStore, latency_buckets, p99, snapshot_values
 from lienthong.consumers.dlq import letters
 from lienthong.monitoring.lag import LagExporter
 from lienthong.monitoring.metrics import AxisMetrics
@@ -49,6 +50,7 @@ class Collector:
         layout: TopicLayout,
         metrics: AxisMetrics,
         interval_s: float = 2.0,
+        worker_metrics_url: str | None = None,
     ) -> None:
         self.kafka, self.layout, self.interval_s = kafka, layout, interval_s
         self._lag = LagExporter(kafka, metrics)
@@ -64,6 +66,8 @@ class Collector:
         }
         self.snapshot = Snapshot()
         self.series = SeriesStore()
+        self._worker_metrics_url = worker_metrics_url
+        self._latency: Buckets = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="console-collector", daemon=True)
 
@@ -80,10 +84,24 @@ class Collector:
             try:
                 self.snapshot = snap = self.collect()
                 reasons = (x.letter.reason for x in snap.deadletters)
-                self.series.add(snap.at, snapshot_values(snap.throughput, reasons, snap.lag))
+                values = snapshot_values(snap.throughput, reasons, snap.lag)
+                self.series.add(snap.at, values | self._latency_p99())
             except KafkaError:
                 self.snapshot = Snapshot(at=time.time(), broker_up=False)
             self._stop.wait(self.interval_s)
+
+    def _latency_p99(self) -> dict[str, float]:
+        """The worker's latency p99 per stage since the last scrape (none if it is away)."""
+        if self._worker_metrics_url is None:
+            return {}
+        try:
+            text = httpx.get(self._worker_metrics_url, timeout=3.0).text
+            now = latency_buckets(text)
+        except (httpx.HTTPError, ValueError):
+            return {}
+        before, self._latency = self._latency, now
+        found = {stage: p99(before.get(stage, {}), counts) for stage, counts in now.items()}
+        return {f"e2e_p99:{stage}": value for stage, value in found.items() if value is not None}
 
     def collect(self) -> Snapshot:
         """Read the cluster once and build a snapshot."""

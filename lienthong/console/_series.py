@@ -1,16 +1,20 @@
 """The last hour of the console's figures, kept by the console itself (no Prometheus needed).
 
 Each refresh of the collector adds one point per series: throughput in and out, dead
-letters per second, dead letters held per reason, and lag per consumer group. Points
+letters per second, dead letters held per reason, lag per consumer group, and the p99
+of the worker's event latency per stage (``e2e_p99:<stage>``, from its /metrics). Points
 older than the window fall off, so memory stays bounded (one point per refresh).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
 
 WINDOW_S = 3600.0
 
@@ -54,3 +58,32 @@ def snapshot_values(
         per_group[str(row["group"])] += int(row["lag"])
     values |= {f"lag:{g}": float(n) for g, n in per_group.items()}
     return values
+
+
+Buckets = dict[str, dict[float, float]]
+"""Per stage: a histogram's cumulative counts by upper bound (``le``), as scraped."""
+
+
+def latency_buckets(exposition: str, name: str = "lienthong_event_latency_seconds") -> Buckets:
+    """The cumulative buckets per ``stage`` of a Prometheus text exposition."""
+    found: Buckets = {}
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            if sample.name == f"{name}_bucket":
+                stage = sample.labels.get("stage", "")
+                found.setdefault(stage, {})[float(sample.labels["le"])] = sample.value
+    return found
+
+
+def p99(before: Mapping[float, float], after: Mapping[float, float]) -> float | None:
+    """The 99th percentile of the observations between two scrapes, as its bucket's
+    upper bound (the largest finite one for +Inf); None when nothing was observed."""
+    bounds = sorted(after)
+    total = after.get(math.inf, 0.0) - before.get(math.inf, 0.0)
+    if total <= 0:
+        return None
+    finite = [b for b in bounds if b != math.inf]
+    for bound in bounds:
+        if after[bound] - before.get(bound, 0.0) >= 0.99 * total:
+            return bound if bound != math.inf else (finite[-1] if finite else None)
+    return None

@@ -132,11 +132,13 @@ def test_console_shows_throughput_and_our_dead_letters(
     series: dict[str, Any] = {}
     while time.monotonic() < deadline:
         series = api.get("/api/series").json()["series"]
-        if sum(1 for _, v in series.get("in", []) if v > 0) >= 2:
+        latency = any(name.startswith("e2e_p99:") for name in series)
+        if sum(1 for _, v in series.get("in", []) if v > 0) >= 2 and latency:
             break
         time.sleep(0.5)
     assert any(v > 0 for _, v in series["in"]), series
     assert any(name.startswith("reason:") for name in series), series
+    assert any(name.startswith("e2e_p99:") for name in series), series  # from the worker
 
     dom = _chromium(console_url, "--dump-dom", profile=tmp_path / "profile")
     # The charts are drawn: a line for "in" with several points, and one per reason.

@@ -1,4 +1,6 @@
-from lienthong.console._series import SeriesStore, snapshot_values
+import math
+
+from lienthong.console._series import SeriesStore, latency_buckets, p99, snapshot_values
 
 
 def test_points_older_than_the_window_fall_off() -> None:
@@ -21,3 +23,17 @@ def test_a_snapshot_gives_rates_reasons_and_lag_per_group() -> None:
         "lag:w": 10.0,
         "lag:s": 1.0,
     }
+
+
+def test_p99_of_the_observations_between_two_scrapes() -> None:
+    text = (
+        'lienthong_event_latency_seconds_bucket{stage="route",le="0.1"} 50.0\n'
+        'lienthong_event_latency_seconds_bucket{stage="route",le="1.0"} 149.0\n'
+        'lienthong_event_latency_seconds_bucket{stage="route",le="5.0"} 150.0\n'
+        'lienthong_event_latency_seconds_bucket{stage="route",le="+Inf"} 150.0\n'
+    )
+    after = latency_buckets(text)["route"]
+    before = {0.1: 50.0, 1.0: 50.0, 5.0: 50.0, math.inf: 50.0}
+    assert p99(before, after) == 1.0  # 99 of the 100 new ones within 1 s
+    assert p99(after, after) is None  # nothing new
+    assert p99({}, {1.0: 0.0, math.inf: 3.0}) == 1.0  # beyond every bound: the largest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -41,6 +42,17 @@ def _read_all(settings: KafkaSettings, topic: str, expected: int) -> list[bytes]
         consumer.close()
 
 
+def _described_once_known(client: Any, topic: str) -> dict[str, Any]:
+    # A created topic reaches every node's metadata a moment later: the node asked may
+    # still describe it without partitions. Ask again until it knows them (bounded).
+    deadline = time.monotonic() + 30
+    while True:
+        described: dict[str, Any] = client.describe_topics([topic])[0]
+        if described.get("partitions") or time.monotonic() > deadline:
+            return described
+        time.sleep(0.2)
+
+
 def test_three_nodes_replicate_by_default(
     kafka_cluster: LocalCluster, cluster_settings: KafkaSettings
 ) -> None:
@@ -51,7 +63,7 @@ def test_three_nodes_replicate_by_default(
         topic = f"test.cluster.rf.{time.monotonic_ns()}"
         # No replication given: the cluster's default (3) applies, as on production.
         client.create_topics([TopicSpec(topic, partitions=1, replication=-1).new_topic()])
-        described = client.describe_topics([topic])[0]
+        described = _described_once_known(client, topic)
         assert len(described["partitions"][0]["replica_nodes"]) == 3, described
     finally:
         client.close()

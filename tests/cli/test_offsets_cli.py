@@ -19,6 +19,7 @@ from lienthong.consumers import Received, Subscriber
 from lienthong.provision import kafka_env
 from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.models import EventModel
+from tests.conftest import REFUSED_CONNECTIONS
 from tests.consumers.axis import Axis, publish
 from tests.consumers.day import realistic_day
 from tests.consumers.test_subscriber import _canonical_records
@@ -34,6 +35,8 @@ def test_a_plan_is_clamped_to_what_each_partition_holds() -> None:
 
 
 @pytest.mark.kafka
+@REFUSED_CONNECTIONS  # in the full suite, a kafka-python socket leaked on a refused connect
+@pytest.mark.usefixtures("refused_sockets_collected")  # was collected during this test
 def test_a_subscriber_moved_back_an_hour_rereads_exactly_that_hour(
     axis: Axis, monkeypatch: pytest.MonkeyPatch
 ) -> None:

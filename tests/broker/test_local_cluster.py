@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from lienthong.broker import LocalCluster
@@ -15,6 +16,7 @@ from lienthong.connectors.kafka import (
     ensure_topics,
     kafka_python_producer,
 )
+from tests.conftest import REFUSED_CONNECTIONS
 
 
 def _send(settings: KafkaSettings, topic: str, values: range) -> None:
@@ -69,6 +71,8 @@ def test_three_nodes_replicate_by_default(
         client.close()
 
 
+@REFUSED_CONNECTIONS  # clients keep trying the killed node: kafka-python leaks those sockets
+@pytest.mark.usefixtures("refused_sockets_collected")  # collected here, not in a later test
 def test_acknowledged_records_survive_a_node_killed_with_9(
     kafka_cluster: LocalCluster, cluster_settings: KafkaSettings
 ) -> None:

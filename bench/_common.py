@@ -20,7 +20,14 @@ from lienthong.broker import LocalBroker
 from lienthong.connectors.kafka import KafkaSettings, ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics
 from lienthong.registry import RegistryServer, RegistrySettings
-from lienthong.schemas.access import AccessFile, AccessWatcher, Role, save_access, set_operator
+from lienthong.schemas.access import (
+    AccessFile,
+    AccessWatcher,
+    Role,
+    load_access,
+    save_access,
+    set_operator,
+)
 from lienthong.schemas.catalogue import catalogue
 from lienthong.settings import LocalBrokerSettings
 
@@ -75,15 +82,23 @@ def local_kafka(home: Path) -> Iterator[KafkaSettings]:
         broker.stop()
 
 
+def bench_operator(home: Path, name: str, role: Role) -> tuple[Path, tuple[str, str]]:
+    """Operator ``name`` with ``role`` in the benchmark's agencies file (made if missing):
+    (the file, for ``LIENTHONG_AGENCIES_FILE``, and the Basic credentials)."""
+    path = home / "bench-agencies.yaml"
+    access = load_access(path) if path.exists() else AccessFile()
+    password = secrets.token_urlsafe(12)
+    access, _ = set_operator(access, name, [role], password)
+    save_access(path, access)
+    return path, (name, password)
+
+
 @contextlib.contextmanager
 def bench_registry(
     kafka: KafkaSettings, home: Path, topic: str = "bench._schemas"
 ) -> Iterator[str]:
     """A schema registry for a benchmark; its URL carries an admin's credentials."""
-    password = secrets.token_urlsafe(12)
-    access, _ = set_operator(AccessFile(), "bench", [Role.ADMIN], password)
-    path = home / "bench-agencies.yaml"
-    save_access(path, access)
+    path, (_, password) = bench_operator(home, "bench", Role.ADMIN)
     settings = RegistrySettings(port=0, topic=topic)
     with RegistryServer(kafka, settings, access=AccessWatcher(path)) as registry:
         scheme, _, rest = registry.url.partition("://")

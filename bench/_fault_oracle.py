@@ -26,16 +26,18 @@ from typing import Literal
 
 import httpx
 
-from bench._common import bench_registry
+from bench._common import bench_operator, bench_registry
 from bench._fault_parts import PARTITIONS, Kafka, Stream, Worker, read_topic
 from lienthong.connectors.kafka import KafkaSettings, ensure_topics
 from lienthong.connectors.topics import TopicLayout, axis_topics, topic_layout
 from lienthong.producers import Publisher, PublisherSettings
 from lienthong.schemas import headers as h
+from lienthong.schemas.access import Role
 from lienthong.schemas.catalogue import catalogue
 from lienthong.schemas.models import DossierLifecycle
-from lienthong.schemas.reference import communes_2024, procedures
+from lienthong.schemas.reference import procedures
 from lienthong.schemas.rules.transitions import TRANSITIONS
+from lienthong.schemas.units import communes_on
 
 AGENCY = "000.00.00.H30"  # the provincial People's Committee (reference/agencies.csv)
 LOOPING = (2, 4, 5, 6)  # statuses a dossier may pass through more than once
@@ -129,8 +131,8 @@ def dossier_events(plan: Plan) -> list[DossierLifecycle]:
     """Every dossier's events, interleaved at random; each dossier's in its order."""
     rng = random.Random(plan.seed)
     coded = [p for p in procedures() if p.code]
-    units = communes_2024()
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=12)
+    units = communes_on(start.date())  # codes valid on the day (the gate refuses retired ones)
     queues: list[list[DossierLifecycle]] = []
     for n in range(plan.dossiers):
         procedure, unit = rng.choice(coded), rng.choice(units)
@@ -241,7 +243,8 @@ def run(plan: Plan, home: Path) -> Outcome:
     out = Outcome(plan)
     events = dossier_events(plan)
     with _axis(home, plan) as (kafka, start_s, registry_url):
-        worker = Worker(kafka, registry_url, plan.store, home)
+        agencies, reader = bench_operator(home, "oracle", Role.IOC_READER)
+        worker = Worker(kafka, registry_url, plan.store, home, agencies)
         worker.start()
         settings = PublisherSettings(
             registry_url=registry_url,
@@ -257,7 +260,9 @@ def run(plan: Plan, home: Path) -> Outcome:
                     settings,
                     layout=topic_layout(kafka.settings, partitions=PARTITIONS),
                 ) as publisher,
-                httpx.Client(base_url=f"http://127.0.0.1:{worker.port}", timeout=10) as api,
+                httpx.Client(
+                    base_url=f"http://127.0.0.1:{worker.port}", timeout=10, auth=reader
+                ) as api,
             ):
                 stream = Stream(publisher, events, plan.publish_s)
                 stream.thread.start()

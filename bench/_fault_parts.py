@@ -79,10 +79,14 @@ class Kafka:
 class Worker:
     """``lienthong worker`` as a subprocess, restarted when killed or when it exits."""
 
-    def __init__(self, kafka: Kafka, registry_url: str, store: str, home: Path) -> None:
+    def __init__(
+        self, kafka: Kafka, registry_url: str, store: str, home: Path, agencies: Path
+    ) -> None:
         self.port = free_port()
         self.home = home
         self.env = os.environ | {
+            # Its query API admits the identities of this file (the oracle's IOC reader).
+            "LIENTHONG_AGENCIES_FILE": str(agencies),
             **kafka_env(kafka.settings),
             "LIENTHONG_REGISTRY_URL": registry_url,
             "LIENTHONG_VIEWS_ENABLED": "true",

@@ -142,11 +142,14 @@ def _operation(result: Any) -> Any:
         return None
 
 
-def fuzz_query_api(port: int, routes: list[str], count: int, rng: random.Random) -> Tally:
+def fuzz_query_api(
+    port: int, reader: tuple[str, str], routes: list[str], count: int, rng: random.Random
+) -> Tally:
     tally = Tally()
     for _ in range(count):
         target = query_path(rng, routes)
-        got = exchange(port, get_request(target))
+        # Mostly as an IOC reader (the handlers behind the door), sometimes anonymous.
+        got = exchange(port, get_request(target, reader if rng.random() < 0.9 else None))
         if got is None:
             tally.add("unexplained", f"query API: GET {target[:120]!r} → no answer")
         else:
@@ -156,10 +159,14 @@ def fuzz_query_api(port: int, routes: list[str], count: int, rng: random.Random)
 
 
 @contextmanager
-def query_api(folder: Path) -> Iterator[tuple[int, int, list[str]]]:
-    """A broker, a registry and a worker with its views: (registry port, API port, routes)."""
-    from bench._common import local_kafka  # noqa: PLC0415
+def query_api(folder: Path) -> Iterator[tuple[int, int, tuple[str, str], list[str]]]:
+    """A broker, a registry and a worker with its views: (registry port, API port, an IOC
+    reader's credentials, routes)."""
+    from bench._common import bench_operator, local_kafka  # noqa: PLC0415
     from lienthong.registry import RegistryServer, RegistrySettings  # noqa: PLC0415
+    from lienthong.schemas.access import Role  # noqa: PLC0415
+
+    agencies, reader = bench_operator(folder, "fuzz-reader", Role.IOC_READER)
 
     with (
         local_kafka(folder) as kafka,
@@ -170,6 +177,7 @@ def query_api(folder: Path) -> Iterator[tuple[int, int, list[str]]]:
             "LIENTHONG_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
             "LIENTHONG_REGISTRY_URL": registry.url,
             "LIENTHONG_VIEWS_ENABLED": "true",
+            "LIENTHONG_AGENCIES_FILE": str(agencies),
             "LIENTHONG_WORKER_DATA_DIR": str(folder / "worker-data"),
         }
         args = [sys.executable, "-P", "-c", "from lienthong.cli import main; main()", "worker",
@@ -182,9 +190,9 @@ def query_api(folder: Path) -> Iterator[tuple[int, int, list[str]]]:
                 args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder
             )
             try:
-                _wait_answering(port, worker)
+                _wait_answering(port, worker, reader)
                 # After the worker: it made the axis's ingress topics the routes' app needs.
-                yield registry.port, port, worker_routes(kafka, registry.url)
+                yield registry.port, port, reader, worker_routes(kafka, registry.url)
             finally:
                 worker.send_signal(signal.SIGTERM)
                 try:
@@ -208,13 +216,15 @@ def worker_routes(kafka: KafkaSettings, registry_url: str) -> list[str]:
     return sorted(worker.app.web.views)
 
 
-def _wait_answering(port: int, worker: subprocess.Popen[bytes], timeout_s: float = 180) -> None:
+def _wait_answering(
+    port: int, worker: subprocess.Popen[bytes], reader: tuple[str, str], timeout_s: float = 180
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if worker.poll() is not None:
             raise SystemExit(f"the worker exited with {worker.returncode} before serving")
         try:
-            answer = exchange(port, get_request("/ioc/stats"), timeout_s=5)
+            answer = exchange(port, get_request("/ioc/stats", reader), timeout_s=5)
             if answer is not None and answer[0] == 200:  # settled: no 503 "recovering"
                 return
         except OSError:
@@ -332,9 +342,12 @@ def main() -> None:
             )
             run("openapi", lambda: fuzz_openapi(gw, counts["openapi"]))
         if not args.no_kafka:
-            with query_api(folder) as (registry_port, api_port, routes):
+            with query_api(folder) as (registry_port, api_port, reader, routes):
                 print(f"query API routes: {', '.join(routes)}")
-                run("query-api", lambda: fuzz_query_api(api_port, routes, counts["query-api"], rng))
+                run(
+                    "query-api",
+                    lambda: fuzz_query_api(api_port, reader, routes, counts["query-api"], rng),
+                )
                 run(
                     "raw-registry",
                     lambda: fuzz_raw(registry_port, "", counts["raw-registry"], rng, "registry"),

@@ -9,6 +9,7 @@ with hostile values, unknown ones, encodings that normalise away, ids of any len
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 from urllib.parse import quote
@@ -54,5 +55,11 @@ def query_path(rng: random.Random, routes: list[str]) -> str:
     return path + ("?" + "&".join(pairs) if pairs else "")
 
 
-def get_request(target: str) -> bytes:
-    return f"GET {target} HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n\r\n".encode("latin-1")
+def get_request(target: str, credentials: tuple[str, str] | None = None) -> bytes:
+    """A raw GET of ``target``, as ``credentials`` (Basic) when given."""
+    auth = ""
+    if credentials is not None:
+        token = base64.b64encode(":".join(credentials).encode()).decode("ascii")
+        auth = f"Authorization: Basic {token}\r\n"
+    head = f"GET {target} HTTP/1.1\r\nHost: fuzz\r\n{auth}Connection: close\r\n\r\n"
+    return head.encode("latin-1")

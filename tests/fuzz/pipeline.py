@@ -44,7 +44,10 @@ from lienthong.schemas.codec import AvroDeserializer
 from lienthong.schemas.registry_client import InMemoryRegistry
 
 # Refusals that depend on the entity's earlier events, not on the event itself.
-_STATEFUL = frozenset({dl.ILLEGAL_TRANSITION, dl.DUPLICATE_EVENT})
+# Refusals a contract-valid event may get at the gate: the entity's state, and the unit
+# reference on the event's date (a code retired on 1 July 2025 is the gate's rule, since
+# the contracts check that a code exists, not when).
+_STATEFUL = frozenset({dl.ILLEGAL_TRANSITION, dl.DUPLICATE_EVENT, dl.RETIRED_UNIT})
 LAYOUT = TopicLayout("lienthong")  # the prefix the SDK encoder writes to
 
 
